@@ -1,0 +1,1 @@
+export type { AnalysisFrame, RecordingChunk, SourceState, SourceStatus } from './types.js';

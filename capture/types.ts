@@ -1,0 +1,42 @@
+/**
+ * Contract between capture/ and its consumers (inference, daemon, ui, sync).
+ * Other parts import these types from capture/index.ts only.
+ */
+
+/** One analysis frame: RGB, tightly packed (width*height*3 bytes), already scaled in GStreamer. */
+export interface AnalysisFrame {
+  source: string;
+  /** Per-source frame counter since the source process started. */
+  seq: number;
+  /** Capture time, ms since the Unix epoch (pipeline running time mapped to wall clock). */
+  tsMs: number;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export type SourceState = 'starting' | 'live' | 'stalled' | 'lost' | 'restarting' | 'stopped' | 'failed';
+
+export interface SourceStatus {
+  source: string;
+  state: SourceState;
+  /** ms since epoch of the last state change. */
+  sinceMs: number;
+  fpsIn: number;
+  fpsOut: number;
+  framesDropped: number;
+  restarts: number;
+  lastError?: string;
+  recording: boolean;
+}
+
+/** A recording chunk that was closed and is complete on disk. */
+export interface RecordingChunk {
+  caseId: string;
+  source: string;
+  /** Path relative to <data_dir>/recordings. */
+  path: string;
+  startedAtMs: number;
+  durationMs: number;
+  sizeBytes: number;
+}

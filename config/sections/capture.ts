@@ -1,0 +1,88 @@
+import { Type } from '@sinclair/typebox';
+import { Bool, Enum, ID_PATTERN, Int, Section } from '../schema-kit.js';
+
+/** One camera source. `kind` selects which of the kind-specific keys apply. */
+export const sourceSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Source name, e.g. endoscope or room.', pattern: ID_PATTERN }),
+    kind: Enum('Source kind.', ['v4l2', 'rtsp', 'file', 'sim'] as const, 'sim'),
+    role: Enum(
+      'What the source shows: the endoscope feed is analysed for phases; room cameras are recorded.',
+      ['endoscope', 'room'] as const,
+      'endoscope',
+    ),
+    enabled: Bool('Start this source.', true),
+    device: Type.Optional(
+      Type.String({
+        description: 'v4l2: device path, e.g. /dev/video0.',
+        pattern: '^/dev/[A-Za-z0-9_/.-]+$',
+      }),
+    ),
+    url: Type.Optional(
+      Type.String({
+        description: 'rtsp: rtsp:// or rtsps:// URL, without credentials.',
+        pattern: '^rtsps?://[^\\s"\'!]+$',
+      }),
+    ),
+    username: Type.Optional(Type.String({ description: 'rtsp: user name.' })),
+    password: Type.Optional(Type.String({ description: 'rtsp: password (or password_file).', secret: true })),
+    path: Type.Optional(Type.String({ description: 'file / sim: path of the video to play.' })),
+    loop: Type.Optional(Type.Boolean({ description: 'file / sim: loop at end of file.' })),
+    realtime: Type.Optional(
+      Type.Boolean({ description: 'file: play in real time (true) or as fast as possible.' }),
+    ),
+    width: Type.Optional(Type.Integer({ description: 'v4l2: capture width.', minimum: 16, maximum: 7680 })),
+    height: Type.Optional(Type.Integer({ description: 'v4l2: capture height.', minimum: 16, maximum: 4320 })),
+    fps: Type.Optional(Type.Integer({ description: 'v4l2: capture frame rate.', minimum: 1, maximum: 240 })),
+    format: Type.Optional(
+      Type.Unsafe<'YUY2' | 'NV12' | 'MJPG'>({
+        type: 'string',
+        enum: ['YUY2', 'NV12', 'MJPG'],
+        description: 'v4l2: pixel format.',
+      }),
+    ),
+    protocol: Type.Optional(
+      Type.Unsafe<'tcp' | 'udp'>({ type: 'string', enum: ['tcp', 'udp'], description: 'rtsp: transport.' }),
+    ),
+    latency_ms: Type.Optional(
+      Type.Integer({ description: 'rtsp: jitter-buffer latency.', minimum: 0, maximum: 10000 }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const captureSection = Section(
+  'Video capture (one GStreamer pipeline per source, each in its own process).',
+  {
+    sources: Type.Array(sourceSchema, {
+      description: 'Camera sources. Empty in demo mode means one simulated endoscope.',
+      default: [],
+      maxItems: 8,
+    }),
+    analysis_fps: Int('Frames per second delivered to step detection.', 5, 1, 60),
+    analysis_width: Int('Width of analysis frames (model input is resized from this).', 128, 16, 1024),
+    analysis_height: Int('Height of analysis frames.', 128, 16, 1024),
+    stall_timeout_ms: Int('No frame for this long → the source is stalled.', 3000, 500, 120000),
+    lost_timeout_ms: Int(
+      'Stalled this long (or pipeline error) → the source is lost and restarted.',
+      8000,
+      1000,
+      600000,
+    ),
+    restart_backoff_min_ms: Int('First restart delay after a failure.', 500, 50, 600000),
+    restart_backoff_max_ms: Int('Largest restart delay.', 10000, 100, 3600000),
+    record: Bool('Record sources while a case is open.', true),
+    chunk_duration_s: Int('Length of recording chunks.', 10, 2, 3600),
+    encoder: Enum(
+      'H.264 encoder: auto picks nvh264enc when present, else x264enc.',
+      ['auto', 'nvh264enc', 'x264enc', 'vah264enc'] as const,
+      'auto',
+    ),
+    decoder: Enum(
+      'H.264 decoder: auto picks a hardware decoder when present.',
+      ['auto', 'nvh264dec', 'avdec_h264', 'vah264dec'] as const,
+      'auto',
+    ),
+    bitrate_kbps: Int('Recording bitrate.', 4000, 100, 100000),
+  },
+);

@@ -1,0 +1,128 @@
+import { parseArgs } from 'node:util';
+import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { buildDaemon } from './daemon.js';
+import { createLogger, type Logger } from './log.js';
+import { LoopMonitor } from './loop-monitor.js';
+import { DEMO_DATA_DIR } from './paths.js';
+import { SdNotify } from './sd-notify.js';
+
+const USAGE = `usage: orsightd [--config FILE] [--demo]
+
+  --config FILE   YAML configuration (see config/orsight.example.yaml)
+  --demo          run the embedded demo: simulated OR camera, demo model, local data in ./data/demo
+Environment variables ORSIGHT_<SECTION>__<KEY> override the file.`;
+
+function parseCli(argv: string[]): { file?: string; demo: boolean } {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        demo: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    return { file: values.config, demo: values.demo ?? false };
+  } catch (err) {
+    process.stderr.write(`orsightd: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+function readConfig(file: string | undefined, demo: boolean): Readonly<Config> {
+  try {
+    return loadConfig({
+      file,
+      env: process.env,
+      overrides: demo
+        ? {
+            daemon: { demo: true },
+            storage: process.env.ORSIGHT_STORAGE__DATA_DIR ? {} : { data_dir: DEMO_DATA_DIR },
+          }
+        : undefined,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(
+        `orsightd: invalid configuration${err.file ? ` in ${err.file}` : ''}:\n${err.message}\n`,
+      );
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(process.argv.slice(2));
+  const config = readConfig(args.file, args.demo);
+  const root = createLogger(config);
+  const log = root.child({ module: 'daemon' });
+  installCrashHandlers(log);
+
+  const notify = new SdNotify();
+  const { controller, http } = buildDaemon(config, root);
+  const monitor = new LoopMonitor(
+    log,
+    config.daemon.loop_delay_warn_ms,
+    config.daemon.loop_delay_interval_ms,
+  );
+  let watchdog: NodeJS.Timeout | undefined;
+  let signals = 0;
+
+  const shutdown = async (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: forcing exit');
+      process.exit(130);
+    }
+    log.info({ signal }, 'shutting down');
+    clearInterval(watchdog);
+    await notify.stopping().catch(() => undefined);
+    monitor.stop();
+    await controller.stop();
+    notify.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    await controller.start();
+  } catch (err) {
+    log.fatal({ err }, 'start failed');
+    await notify.send(`STATUS=start failed: ${(err as Error).message}`).catch(() => undefined);
+    process.exit(1);
+  }
+  monitor.start();
+  await notify.ready();
+  await notify.status(`serving on port ${http.port}`);
+  const watchdogMs = SdNotify.watchdogIntervalMs();
+  if (watchdogMs !== undefined && notify.enabled) {
+    // Sent from the main loop on purpose: a blocked loop misses it and systemd restarts us.
+    watchdog = setInterval(
+      () => void notify.watchdog().catch((err) => log.warn({ err }, 'watchdog notify failed')),
+      watchdogMs,
+    );
+  }
+  log.info({ port: http.port, demo: config.daemon.demo }, 'orsightd ready');
+}
+
+function installCrashHandlers(log: Logger): void {
+  // Crash-only: log and exit non-zero; systemd restarts us and state is rebuilt from the DB.
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    process.exit(70);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled promise rejection');
+    process.exit(70);
+  });
+}
+
+void main();

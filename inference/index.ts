@@ -1,0 +1,1 @@
+export type { FrameResult, ModelInfo, PhaseEvent, PhaseInfo } from './types.js';

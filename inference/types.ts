@@ -1,0 +1,45 @@
+/**
+ * Contract between inference/ and its consumers (daemon case engine, ui, sync).
+ * Other parts import these types from inference/index.ts only.
+ */
+
+export interface PhaseInfo {
+  id: string;
+  displayName: string;
+  /** CSS colour, e.g. "#3fa7d6". */
+  color: string;
+  typicalDurationS: number;
+}
+
+export interface ModelInfo {
+  procedure: string;
+  version: string;
+  phases: PhaseInfo[];
+  outOfBodyClass?: string;
+  backend: string;
+}
+
+/** Emitted by the temporal filter, in time order per source. */
+export type PhaseEvent =
+  | {
+      type: 'phase_started';
+      source: string;
+      phase: string;
+      atMs: number;
+      confidence: number;
+      modelVersion: string;
+    }
+  | { type: 'phase_ended'; source: string; phase: string; atMs: number; modelVersion: string }
+  | { type: 'out_of_body_started'; source: string; atMs: number; modelVersion: string }
+  | { type: 'out_of_body_ended'; source: string; atMs: number; modelVersion: string };
+
+/** Per-frame output, after the model and before / after the filter (for metrics and replay). */
+export interface FrameResult {
+  source: string;
+  tsMs: number;
+  probabilities: number[];
+  rawClass: string;
+  filteredPhase: string | undefined;
+  outOfBody: boolean;
+  latencyMs: number;
+}

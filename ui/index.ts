@@ -1,0 +1,1 @@
+export { HttpPart, type HttpPartOptions, type RoutePlugin } from './http-part.js';
