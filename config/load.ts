@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
-import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { type Config, configSchema } from './schema.js';
 import { asJson, isPlainObject, leaves, visitObjects } from './walk.js';
@@ -80,22 +80,23 @@ function readYaml(
 }
 
 function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
+  // The deepest existing node on the path; for a mapping entry, the line of its key.
   for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(
-      path.slice(0, n).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
-      true,
-    ) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return lc.linePos(node.range[0]).line;
-    // A scalar's key has the position when the node itself has none.
-    const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
+    const parent = n > 1 ? doc.getIn(path.slice(0, n - 1).map(segment), true) : doc.contents;
+    const last = path[n - 1]!;
+    let range: [number, number, number] | undefined;
     if (isMap(parent)) {
-      const pair = parent.items.find((p) => String((p.key as { value?: unknown })?.value) === path[n - 1]);
-      const keyRange = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-      if (keyRange) return lc.linePos(keyRange[0]).line;
+      const pair = parent.items.find((p) => String((p.key as { value?: unknown } | null)?.value) === last);
+      range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+    } else if (isSeq(parent)) {
+      range = (parent.items[Number(last)] as { range?: [number, number, number] } | undefined)?.range;
     }
+    if (range) return lc.linePos(range[0]).line;
   }
   return undefined;
 }
+
+const segment = (p: string): string | number => (/^\d+$/.test(p) ? Number(p) : p);
 
 /** `ORSIGHT_HTTP__PORT=9000` sets `http.port`; arrays and objects take JSON. */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): void {
