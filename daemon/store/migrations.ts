@@ -221,6 +221,127 @@ CREATE TRIGGER search_correction_upd AFTER UPDATE OF corrected_phase, corrected_
 END;
 `,
   },
+  {
+    version: 3,
+    name: 'sync: outbox triggers on timeline tables, file transfer state, commands, counters',
+    sql: `
+-- The outbox is filled by triggers, so an item is enqueued in the same transaction that
+-- creates its data, whichever code writes it. Ids are stable: <kind>:<row id>:<outbox seq>.
+-- The case label (PHI) and bookmark notes (free text) are never put in a payload.
+CREATE INDEX outbox_case ON outbox (case_id, seq) WHERE case_id IS NOT NULL AND acked_at IS NULL;
+
+-- One row per video file being uploaded: whole-file sha256 and the chunk size it was cut with.
+CREATE TABLE sync_files (
+  file_id       TEXT PRIMARY KEY,          -- transfer id (the recording id)
+  outbox_id     TEXT NOT NULL,
+  recording_id  TEXT NOT NULL,
+  size_bytes    INTEGER NOT NULL,
+  sha256        TEXT NOT NULL,
+  chunk_bytes   INTEGER NOT NULL,
+  init_acked_at INTEGER,
+  fin_acked_at  INTEGER,
+  created_at    INTEGER NOT NULL
+) STRICT;
+-- Chunks headquarters acknowledged as durably stored: an upload resumes after the last of them.
+CREATE TABLE sync_file_chunks (
+  file_id      TEXT NOT NULL REFERENCES sync_files(file_id) ON DELETE CASCADE,
+  offset_bytes INTEGER NOT NULL,
+  size_bytes   INTEGER NOT NULL,
+  sha256       TEXT NOT NULL,
+  acked_at     INTEGER NOT NULL,
+  PRIMARY KEY (file_id, offset_bytes)
+) STRICT, WITHOUT ROWID;
+-- Cases whose every record and file headquarters acknowledged.
+CREATE TABLE sync_cases (
+  case_id    TEXT PRIMARY KEY,
+  synced_at  INTEGER NOT NULL
+) STRICT;
+-- Commands received from headquarters (replays are refused by id).
+CREATE TABLE sync_commands (
+  id          TEXT PRIMARY KEY,
+  type        TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  status      TEXT NOT NULL,               -- applied | failed | rejected
+  detail      TEXT
+) STRICT;
+-- Counters that must survive restarts (rejected commands, malformed messages, drops).
+CREATE TABLE sync_counters (
+  name   TEXT PRIMARY KEY,
+  value  INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER sync_cases_insert AFTER INSERT ON cases BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:case:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.id, 'rec/case',
+    CAST(json_object('id', NEW.id, 'procedure', NEW.procedure, 'surgeonId', NEW.surgeon_id, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'endReason', NEW.end_reason, 'startedBy', NEW.started_by, 'modelVersion', NEW.model_version, 'counts', json_object('phaseSegments', (SELECT count(*) FROM phase_segments WHERE case_id = NEW.id), 'events', (SELECT count(*) FROM events WHERE case_id = NEW.id), 'bookmarks', (SELECT count(*) FROM bookmarks WHERE case_id = NEW.id), 'corrections', (SELECT count(*) FROM corrections WHERE case_id = NEW.id), 'recordings', (SELECT count(*) FROM recordings WHERE case_id = NEW.id))) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_cases_update AFTER UPDATE OF procedure, surgeon_id, started_at, ended_at, end_reason, started_by, model_version ON cases BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:case:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.id, 'rec/case',
+    CAST(json_object('id', NEW.id, 'procedure', NEW.procedure, 'surgeonId', NEW.surgeon_id, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'endReason', NEW.end_reason, 'startedBy', NEW.started_by, 'modelVersion', NEW.model_version, 'counts', json_object('phaseSegments', (SELECT count(*) FROM phase_segments WHERE case_id = NEW.id), 'events', (SELECT count(*) FROM events WHERE case_id = NEW.id), 'bookmarks', (SELECT count(*) FROM bookmarks WHERE case_id = NEW.id), 'corrections', (SELECT count(*) FROM corrections WHERE case_id = NEW.id), 'recordings', (SELECT count(*) FROM recordings WHERE case_id = NEW.id))) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_phase_segments_insert AFTER INSERT ON phase_segments BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:phase_segment:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/phase_segment',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'phase', NEW.phase, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'confidence', NEW.confidence, 'modelVersion', NEW.model_version, 'source', NEW.source, 'updatedAt', NEW.updated_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_phase_segments_update AFTER UPDATE ON phase_segments BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:phase_segment:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/phase_segment',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'phase', NEW.phase, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'confidence', NEW.confidence, 'modelVersion', NEW.model_version, 'source', NEW.source, 'updatedAt', NEW.updated_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_events_insert AFTER INSERT ON events BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:event:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/event',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'at', NEW.at, 'type', NEW.type, 'sourceName', NEW.source_name, 'data', CASE WHEN json_valid(NEW.data) THEN json(NEW.data) END) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_events_update AFTER UPDATE ON events BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:event:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/event',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'at', NEW.at, 'type', NEW.type, 'sourceName', NEW.source_name, 'data', CASE WHEN json_valid(NEW.data) THEN json(NEW.data) END) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_bookmarks_insert AFTER INSERT ON bookmarks BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:bookmark:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/bookmark',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'at', NEW.at, 'createdBy', NEW.created_by, 'createdAt', NEW.created_at, 'updatedAt', NEW.updated_at, 'deletedAt', NEW.deleted_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_bookmarks_update AFTER UPDATE OF case_id, at, created_by, created_at, updated_at, deleted_at ON bookmarks BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:bookmark:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/bookmark',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'at', NEW.at, 'createdBy', NEW.created_by, 'createdAt', NEW.created_at, 'updatedAt', NEW.updated_at, 'deletedAt', NEW.deleted_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_corrections_insert AFTER INSERT ON corrections BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:correction:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/correction',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'segmentId', NEW.segment_id, 'kind', NEW.kind, 'modelPhase', NEW.model_phase, 'correctedPhase', NEW.corrected_phase, 'modelAt', NEW.model_at, 'correctedAt', NEW.corrected_at, 'createdBy', NEW.created_by, 'createdAt', NEW.created_at, 'deletedAt', NEW.deleted_at, 'updatedAt', NEW.updated_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_corrections_update AFTER UPDATE ON corrections BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:correction:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/correction',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'segmentId', NEW.segment_id, 'kind', NEW.kind, 'modelPhase', NEW.model_phase, 'correctedPhase', NEW.corrected_phase, 'modelAt', NEW.model_at, 'correctedAt', NEW.corrected_at, 'createdBy', NEW.created_by, 'createdAt', NEW.created_at, 'deletedAt', NEW.deleted_at, 'updatedAt', NEW.updated_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_recordings_insert AFTER INSERT ON recordings BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:recording:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/recording',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'sourceName', NEW.source_name, 'path', NEW.path, 'startedAt', NEW.started_at, 'durationMs', NEW.duration_ms, 'sizeBytes', NEW.size_bytes, 'sha256', NEW.sha256) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_recordings_update AFTER UPDATE ON recordings BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:recording:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/recording',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'sourceName', NEW.source_name, 'path', NEW.path, 'startedAt', NEW.started_at, 'durationMs', NEW.duration_ms, 'sizeBytes', NEW.size_bytes, 'sha256', NEW.sha256) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_audit_log_insert AFTER INSERT ON audit_log BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:audit:' || NEW.seq || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NULL, 'rec/audit',
+    CAST(json_object('seq', NEW.seq, 'at', NEW.at, 'actor', NEW.actor, 'action', NEW.action, 'target', NEW.target, 'ip', NEW.ip, 'detail', CASE WHEN json_valid(NEW.detail) THEN json(NEW.detail) END) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_recordings_file AFTER INSERT ON recordings BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('file:' || NEW.id, 'file', 50, NEW.case_id, 'file', CAST(json_object('recordingId', NEW.id) AS BLOB),
+    CAST(unixepoch('subsec') * 1000 AS INTEGER))
+  ON CONFLICT (id) DO NOTHING;
+END;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;
