@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import { HttpPart } from '../ui/index.js';
+import { staticPlugin } from '../ui/static.js';
 import { Controller } from './controller.js';
 import type { Logger } from './log.js';
 import type { Part } from './part.js';
@@ -21,6 +22,8 @@ export function buildDaemon(
     config,
     log: log.child({ module: 'http' }),
     readiness: () => controller?.readiness() ?? { ok: false, parts: {} },
+    // The web app (wall display, review, admin) from ui/dist.
+    plugins: [staticPlugin()],
   });
   parts.push(http);
   controller = new Controller({

@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<p>todo</p>, document.getElementById('app')!);
