@@ -1,3 +1,6 @@
 import { render } from 'preact';
+import { AdminApp } from './admin-app.js';
+import '../shared/base.css';
+import './admin.css';
 
-render(<p>todo</p>, document.getElementById('app')!);
+render(<AdminApp />, document.getElementById('app')!);

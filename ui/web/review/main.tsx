@@ -1,3 +1,6 @@
 import { render } from 'preact';
+import { ReviewApp } from './review-app.js';
+import '../shared/base.css';
+import './review.css';
 
-render(<p>todo</p>, document.getElementById('app')!);
+render(<ReviewApp />, document.getElementById('app')!);

@@ -1,0 +1,58 @@
+import { api } from '../shared/api.js';
+
+/** The admin page's REST calls and the shapes it shows. */
+
+export interface SourceHealth {
+  name: string;
+  role?: string;
+  state: string;
+  fpsIn?: number;
+  framesDropped?: number;
+  restarts?: number;
+  recording?: boolean;
+  lastError?: string;
+}
+
+export interface ModelInfo {
+  procedure: string;
+  version: string;
+  backend?: string;
+  phases: Array<{ id: string; displayName: string; color: string }>;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  role: string;
+  disabled?: boolean;
+}
+
+export interface DisplayTokenRow {
+  id: string;
+  name: string;
+  createdAtMs: number;
+  lastUsedAtMs?: number | null;
+  revokedAtMs?: number | null;
+}
+
+export interface AuditRow {
+  seq: number;
+  atMs: number;
+  actor: string;
+  action: string;
+  target: string | null;
+}
+
+export const adminApi = {
+  sources: () => api<{ items: SourceHealth[] }>('/api/sources').then((r) => r.items),
+  model: () => api<ModelInfo>('/api/model'),
+  sync: () => api<Record<string, unknown>>('/api/sync/status'),
+  users: () => api<{ items: UserRow[] }>('/api/users').then((r) => r.items),
+  tokens: () => api<{ items: DisplayTokenRow[] }>('/api/display-tokens').then((r) => r.items),
+  createToken: (name: string) =>
+    api<{ id: string; token: string }>('/api/display-tokens', { method: 'POST', body: { name } }),
+  revokeToken: (id: string) =>
+    api<void>(`/api/display-tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  audit: (limit: number) =>
+    api<{ items: AuditRow[] }>('/api/audit', { query: { limit } }).then((r) => r.items),
+};
