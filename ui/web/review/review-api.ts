@@ -1,4 +1,4 @@
-import { api } from '../shared/api.js';
+import { ApiError, api } from '../shared/api.js';
 
 /**
  * The REST calls the review and admin pages make, in one place, with the shapes they rely
@@ -93,7 +93,50 @@ export interface PhaseStat {
 export interface CaseStats {
   historyCases: number;
   surgeonHistoryCases: number;
-  phases: PhaseStat[];
+  items: PhaseStat[];
+}
+
+/** GET /api/auth/me: a user, or a paired display. */
+interface MeView {
+  user: { id: string; username: string; role: User['role'] } | null;
+  display: { id: string; name: string } | null;
+  role: User['role'];
+}
+
+const SIGNED_IN_KEY = 'orsight.signedIn';
+
+/**
+ * Whether this browser signed in before. Asking /api/auth/me without a session answers 401,
+ * which the browser logs as a console error; a page that never signed in shows the login
+ * form straight away instead. (The session itself is an httpOnly cookie; this flag is not.)
+ */
+function mayHaveSession(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN_KEY) === '1';
+  } catch {
+    return true;
+  }
+}
+
+function rememberSession(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SIGNED_IN_KEY, '1');
+    else localStorage.removeItem(SIGNED_IN_KEY);
+  } catch {
+    // Storage disabled: /api/auth/me is simply asked every time.
+  }
+}
+
+async function me(): Promise<User> {
+  if (!mayHaveSession()) throw new ApiError(401, 'UNAUTHENTICATED', 'not signed in');
+  try {
+    const r = await api<MeView>('/api/auth/me');
+    if (r.user) return r.user;
+    return { id: r.display?.id ?? '', username: r.display?.name ?? 'display', role: 'display' };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) rememberSession(false);
+    throw err;
+  }
 }
 
 export interface SearchResult {

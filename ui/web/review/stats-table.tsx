@@ -32,7 +32,7 @@ export function StatsTable({ stats, phases }: { stats: CaseStats | null; phases:
             </tr>
           </thead>
           <tbody>
-            {stats.phases.map((s) => {
+            {stats.items.map((s) => {
               const h = s.history;
               const verdict = !h
                 ? 'no history'

@@ -1,0 +1,222 @@
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { launchChromium, screenshot, watchedPage } from './browser.js';
+import { ensureWebBuilt, type RunningDaemon, startDaemon } from './daemon.js';
+import { type SeedResult, seedDataDir } from './seed.js';
+
+const MAX_PAGE_JS_GZIP_BYTES = 300 * 1024;
+
+/** What the player shows, in case time: chunk start + the <video>'s own currentTime. */
+async function playerState(page: Page) {
+  return page.locator('[data-testid=video]').evaluate((el) => {
+    const v = el as HTMLVideoElement;
+    return {
+      currentTimeS: v.currentTime,
+      chunkStartMs: Number(v.dataset.chunkStartMs ?? Number.NaN),
+      paused: v.paused,
+      readyState: v.readyState,
+    };
+  });
+}
+
+async function login(page: Page, baseUrl: string, user: { username: string; password: string }) {
+  await page.goto(`${baseUrl}/review`);
+  await page.getByLabel('User name').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('user').waitFor();
+}
+
+describe('review page in Chromium', () => {
+  let daemon: RunningDaemon;
+  let seed: SeedResult;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const dataDir = tempDir('orsight-review-');
+    const [seeded] = await Promise.all([seedDataDir(dataDir), ensureWebBuilt()]);
+    seed = seeded;
+    [daemon, browser] = await Promise.all([startDaemon(dataDir), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await daemon?.stop();
+  });
+
+  it('log in, search a phase, open the case, seek by phase, bookmark, correct; all persists', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const { page, errors } = await watchedPage(context);
+    const c = seed.case;
+    await login(page, daemon.baseUrl, seed.clinician);
+
+    // Search for a phase name; the result leads to the case.
+    await page.getByTestId('search').fill('calot');
+    await page.getByRole('button', { name: 'Find' }).click();
+    const results = page.getByTestId('search-results');
+    await results.waitFor();
+    await results.getByTestId('case-link').first().click();
+    await page.getByTestId('case-page').waitFor();
+    expect(await page.getByTestId('case-page').getAttribute('data-case-id')).toBe(c.caseId);
+    const phaseButtons = page.getByTestId('phase-button');
+    await expect.poll(() => phaseButtons.count()).toBe(c.segments.length);
+
+    // Click the second phase: the video seeks to its start (12 s into the first chunk) and plays.
+    const second = c.segments[1]!;
+    await page.locator(`[data-testid=phase-button][data-segment-id="${second.id}"]`).click();
+    const expectedS = (second.startedAtMs - c.startedAtMs) / 1000;
+    const atSecond = await waitFor(
+      async () => {
+        const s = await playerState(page);
+        return s.chunkStartMs === c.chunks[0]!.startedAtMs &&
+          Math.abs(s.currentTimeS - expectedS) <= 1 &&
+          !s.paused
+          ? s
+          : undefined;
+      },
+      15_000,
+      `video at ${expectedS} s and playing`,
+    );
+    expect(Math.abs(atSecond.currentTimeS - expectedS)).toBeLessThanOrEqual(1);
+    // It really plays: time moves on.
+    await waitFor(
+      async () => (await playerState(page)).currentTimeS > atSecond.currentTimeS + 0.3,
+      10_000,
+      'video time advancing',
+    );
+
+    // The third phase starts in the second chunk: the player switches chunk and seeks inside it.
+    const third = c.segments[2]!;
+    await page.locator(`[data-testid=phase-button][data-segment-id="${third.id}"]`).click();
+    await waitFor(
+      async () => {
+        const s = await playerState(page);
+        const caseMs = s.chunkStartMs + s.currentTimeS * 1000;
+        return (
+          s.chunkStartMs === c.chunks[1]!.startedAtMs &&
+          Math.abs(caseMs - third.startedAtMs) <= 1000 &&
+          !s.paused
+        );
+      },
+      15_000,
+      'video in the second chunk at the third phase start, playing',
+    );
+    await screenshot(page, 'review-1080p');
+
+    // Bookmark at the current time, with a note.
+    await page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).pause());
+    await page.getByTestId('bookmark-note').fill('critical view of safety');
+    await page.getByTestId('add-bookmark').click();
+    await expect
+      .poll(() => page.getByTestId('bookmark').allTextContents())
+      .toEqual([expect.stringContaining('critical view of safety')]);
+    await expect.poll(() => page.getByTestId('bookmark-marker').count()).toBe(1);
+
+    // Correct the second phase's start from 0:12 to 0:15 (model vs corrected stays visible).
+    await page.locator(`[data-testid=phase-button][data-segment-id="${second.id}"]`).click();
+    await page.getByTestId('boundary-input').fill('0:15');
+    await page.getByTestId('move-boundary').click();
+    const secondButton = page.locator(`[data-testid=phase-button][data-segment-id="${second.id}"]`);
+    await expect.poll(() => secondButton.getAttribute('data-start-ms')).toBe(String(c.startedAtMs + 15_000));
+    await expect.poll(() => page.getByTestId('segment-start').textContent()).toBe('0:15');
+    expect(await page.getByTestId('effective-phase').textContent()).toContain('corrected');
+
+    // Reload: the session, the case, the bookmark and the correction are all still there.
+    await page.reload();
+    await page.getByTestId('case-page').waitFor();
+    await expect
+      .poll(() => page.getByTestId('bookmark').allTextContents())
+      .toEqual([expect.stringContaining('critical view of safety')]);
+    await expect.poll(() => secondButton.getAttribute('data-start-ms')).toBe(String(c.startedAtMs + 15_000));
+    expect(await secondButton.getAttribute('class')).toContain('corrected');
+    // The first phase now ends where the second starts: the model's 0:12 was moved, not duplicated.
+    await expect.poll(() => phaseButtons.count()).toBe(c.segments.length);
+
+    // Keyboard: "]" jumps to the next phase start.
+    await page.locator('body').press(']');
+    await waitFor(
+      async () => {
+        const s = await playerState(page);
+        return s.chunkStartMs + s.currentTimeS * 1000 >= c.startedAtMs + 14_000;
+      },
+      10_000,
+      'the "]" shortcut to seek to a later phase',
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a display token cannot open the review or any media URL', async () => {
+    const api = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${daemon.baseUrl}${path}`, { headers });
+    const display = { authorization: `Bearer ${seed.displayToken}` };
+
+    // A clinician gets the recordings list and the media (with ranges): the positive control.
+    const loginRes = await fetch(`${daemon.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(seed.clinician),
+    });
+    expect(loginRes.status).toBe(200);
+    const cookie = loginRes.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const recRes = await api(`/api/cases/${seed.case.caseId}/recordings`, { cookie });
+    expect(recRes.status).toBe(200);
+    const recordings = ((await recRes.json()) as { items: Array<{ url: string }> }).items;
+    expect(recordings.length).toBe(seed.case.chunks.length);
+    const mediaUrl = recordings[0]!.url;
+    const ranged = await api(mediaUrl, { cookie, range: 'bytes=0-99' });
+    expect(ranged.status).toBe(206);
+    expect((await ranged.arrayBuffer()).byteLength).toBe(100);
+
+    // The display token: no case data, no media, whatever the route.
+    for (const path of [
+      `/api/cases`,
+      `/api/cases/${seed.case.caseId}`,
+      `/api/cases/${seed.case.caseId}/recordings`,
+      mediaUrl,
+      `${mediaUrl}?download=1`,
+    ]) {
+      const res = await api(path, display);
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as { code: string }).code).toBe('FORBIDDEN');
+    }
+
+    // In a browser holding only the display token, /review shows no case and says why.
+    const context = await browser.newContext({ extraHTTPHeaders: display });
+    const { page } = await watchedPage(context, [/status of 40[13]/]);
+    await page.goto(`${daemon.baseUrl}/review?case=${seed.case.caseId}`);
+    await page.getByTestId('forbidden').waitFor();
+    expect(await page.getByTestId('case-page').count()).toBe(0);
+    const media = await page.goto(`${daemon.baseUrl}${mediaUrl}`);
+    expect(media?.status()).toBe(403);
+    await context.close();
+  });
+
+  it(`ships at most ${MAX_PAGE_JS_GZIP_BYTES / 1024} kB of gzipped JavaScript per page, and logs no errors`, async () => {
+    const context: BrowserContext = await browser.newContext();
+    const sizes: Record<string, number> = {};
+    for (const path of ['/', '/display', '/review', '/admin']) {
+      const { page, errors } = await watchedPage(context, [/status of 401/, /WebSocket connection/]);
+      let bytes = 0;
+      page.on('response', (res) => {
+        if (res.request().resourceType() !== 'script') return;
+        void res.body().then((body) => {
+          bytes += gzipSync(body, { level: 9 }).length;
+        });
+      });
+      await page.goto(`${daemon.baseUrl}${path}`, { waitUntil: 'networkidle' });
+      await waitFor(() => bytes > 0, 5000, `scripts of ${path}`);
+      sizes[path] = bytes;
+      expect(bytes, path).toBeLessThanOrEqual(MAX_PAGE_JS_GZIP_BYTES);
+      expect(errors, path).toEqual([]);
+      await page.close();
+    }
+    console.log('gzipped JS per page (bytes):', JSON.stringify(sizes));
+    await context.close();
+  });
+});
