@@ -1,0 +1,256 @@
+import type { Logger } from '../../daemon/log.js';
+import { sha256 } from '../file-hash.js';
+import { CHECKSUM_MISMATCH } from '../file-uploader.js';
+import {
+  type AckMessage,
+  type FileResponse,
+  isFileInit,
+  isFileMeta,
+  isRecordEnvelope,
+  isStatusMessage,
+  isTelemetryMessage,
+  parseJson,
+  type RecordEnvelope,
+} from '../messages.js';
+import type { MqttLink } from '../mqtt-link.js';
+import {
+  type DeviceId,
+  defaultClientId,
+  deviceTopics,
+  type FileStep,
+  fileResponseTopic,
+  parseDeviceTopic,
+  TOPIC_ROOT,
+} from '../topics.js';
+import type { CentralStore } from './central-store.js';
+import type { FileStore } from './file-store.js';
+
+/** EMQX file-transfer reason codes we answer with. */
+const OK = 0;
+const UNSPECIFIED = 0x80;
+
+export interface IngestOptions {
+  shareGroup: string;
+  /** Records are committed together: at most this many per transaction. */
+  batchMax: number;
+  /** Test hook (crash tests): SIGKILL this process after storing this many records, before acking. */
+  killAfterStored?: number;
+}
+
+/** The MQTT subscriptions of an ingest process (shared, so several processes share the load). */
+export function ingestSubscriptions(shareGroup: string): string[] {
+  const share = `$share/${shareGroup}/${TOPIC_ROOT}/+/+`;
+  // Retained status is not delivered on shared subscriptions, so every instance reads it.
+  return [`${share}/rec/+`, `${share}/file/#`, `${share}/telemetry`, `${TOPIC_ROOT}/+/+/status`];
+}
+
+/**
+ * orsight-central's ingest: validates what devices publish, stores it durably (SQLite commit
+ * with synchronous=FULL, file chunks fsynced), and only then acknowledges. Malformed input is
+ * logged and counted, never fatal.
+ */
+export class Ingest {
+  private pending: Array<{ id: DeviceId; env: RecordEnvelope }> = [];
+  private flushScheduled = false;
+  private fileQueue: Promise<void> = Promise.resolve();
+  storedTotal = 0;
+  duplicatesTotal = 0;
+  rejectedTotal = 0;
+
+  constructor(
+    private readonly store: CentralStore,
+    private readonly files: FileStore,
+    private readonly link: Pick<MqttLink, 'publish' | 'connected'>,
+    private readonly options: IngestOptions,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  onMessage(topic: string, payload: Buffer): void {
+    try {
+      const problem = this.route(topic, payload);
+      if (problem !== undefined) this.reject(topic, problem);
+    } catch (err) {
+      this.reject(topic, `handler failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Handles one message; returns the problem when it is rejected. */
+  private route(topic: string, payload: Buffer): string | undefined {
+    const t = parseDeviceTopic(topic);
+    if (!t) return 'not an orsight device topic';
+    switch (t.type) {
+      case 'record': {
+        const env = parseJson(payload);
+        if (!isRecordEnvelope(env)) return isRecordEnvelope.error() || 'not JSON';
+        if (env.kind !== t.kind) return `kind "${env.kind}" does not match the topic`;
+        this.pending.push({ id: t.id, env });
+        if (this.pending.length >= this.options.batchMax) this.flush();
+        else if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flush());
+        }
+        return;
+      }
+      case 'status': {
+        if (payload.length === 0) return undefined; // retained status cleared
+        const msg = parseJson(payload);
+        if (!isStatusMessage(msg)) return isStatusMessage.error() || 'not JSON';
+        this.store.setStatus(t.id, msg.state, msg.versions, msg.model, msg.atMs, this.now());
+        return;
+      }
+      case 'telemetry': {
+        const msg = parseJson(payload);
+        if (!isTelemetryMessage(msg)) return isTelemetryMessage.error() || 'not JSON';
+        this.store.setTelemetry(t.id, msg, this.now());
+        return;
+      }
+      case 'file': {
+        const { id, fileId, step } = t;
+        this.fileQueue = this.fileQueue.then(() =>
+          this.onFile(id, fileId, step, payload, topic).catch((err: Error) => {
+            this.log.error({ topic, err: err.message }, 'file step failed');
+            return this.respond(id, topic, UNSPECIFIED, `storage error: ${err.message}`);
+          }),
+        );
+        return;
+      }
+      default:
+        return 'devices may not publish here';
+    }
+  }
+
+  /** Commits pending records in one transaction, then acknowledges them. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const result = this.store.storeRecords(batch, this.now());
+    this.storedTotal += result.stored;
+    this.duplicatesTotal += result.duplicates;
+    if (this.options.killAfterStored !== undefined && this.storedTotal >= this.options.killAfterStored) {
+      this.log.warn({ stored: this.storedTotal }, 'fault injection: SIGKILL before acknowledging');
+      process.kill(process.pid, 'SIGKILL');
+    }
+    for (const { id, ids } of result.acks.values()) {
+      const ack: AckMessage = { v: 1, ids, atMs: this.now() };
+      this.link.publish(deviceTopics(id).ack, JSON.stringify(ack)).catch((err: Error) =>
+        // The device sends again when no ack comes; the store keeps the id once.
+        this.log.warn({ device: `${id.site}/${id.device}`, err: err.message }, 'ack not published'),
+      );
+    }
+  }
+
+  private async onFile(
+    id: DeviceId,
+    fileId: string,
+    step: FileStep,
+    payload: Buffer,
+    topic: string,
+  ): Promise<void> {
+    const nowMs = this.now();
+    if (step.kind === 'init') {
+      const init = parseJson(payload);
+      if (!isFileInit(init)) {
+        this.reject(topic, isFileInit.error() || 'not JSON');
+        return this.respond(id, topic, UNSPECIFIED, 'invalid init payload');
+      }
+      const meta = init.user_data ? parseJson(init.user_data) : undefined;
+      const m = isFileMeta(meta) ? meta : undefined;
+      const existing = this.store.file(id, fileId);
+      if (
+        existing?.state === 'complete' &&
+        existing.sha256 === (init.checksum ?? existing.sha256) &&
+        existing.size_bytes === init.size
+      ) {
+        return this.respond(id, topic, OK, 'already stored');
+      }
+      this.store.initFile(
+        id,
+        fileId,
+        {
+          name: init.name,
+          sizeBytes: init.size,
+          sha256: init.checksum ?? null,
+          caseId: m?.caseId ?? null,
+          recordingId: m?.recordingId ?? null,
+          meta: m ? JSON.stringify(m) : null,
+        },
+        nowMs,
+      );
+      return this.respond(id, topic, OK, 'init stored');
+    }
+    const file = this.store.file(id, fileId);
+    if (!file) return this.respond(id, topic, UNSPECIFIED, 'unknown file: send init first');
+    if (step.kind === 'segment') {
+      if (file.state === 'complete') return this.respond(id, topic, OK, 'already stored');
+      if (step.sha256 && sha256(payload) !== step.sha256) {
+        this.reject(topic, 'segment checksum mismatch');
+        return this.respond(id, topic, UNSPECIFIED, 'segment checksum mismatch');
+      }
+      if (step.offsetBytes + payload.length > file.size_bytes) {
+        this.reject(topic, 'segment beyond the declared size');
+        return this.respond(id, topic, UNSPECIFIED, 'segment beyond the declared size');
+      }
+      await this.files.writeChunk(id, fileId, step.offsetBytes, payload);
+      this.store.addChunk(id, fileId, step.offsetBytes, payload.length, step.sha256 ?? null);
+      return this.respond(id, topic, OK, 'segment stored');
+    }
+    // fin
+    if (file.state === 'complete') {
+      return step.sha256 && step.sha256 !== file.sha256
+        ? this.respond(id, topic, CHECKSUM_MISMATCH, 'stored file has another checksum')
+        : this.respond(id, topic, OK, 'already stored');
+    }
+    if (step.sizeBytes !== file.size_bytes)
+      return this.respond(id, topic, UNSPECIFIED, 'size differs from init');
+    let covered = 0;
+    for (const c of this.store.chunks(id, fileId)) {
+      if (c.offset_bytes > covered) break;
+      covered = Math.max(covered, c.offset_bytes + c.size_bytes);
+    }
+    if (covered < step.sizeBytes)
+      return this.respond(id, topic, UNSPECIFIED, `missing segments after byte ${covered}`);
+    const sum = await this.files.partSha256(id, fileId, step.sizeBytes);
+    const expected = step.sha256 ?? file.sha256;
+    if (expected && sum !== expected) {
+      this.store.resetFile(id, fileId);
+      await this.files.discardPart(id, fileId);
+      this.log.error(
+        { device: `${id.site}/${id.device}`, fileId },
+        'whole-file checksum mismatch; asked the device to start over',
+      );
+      return this.respond(id, topic, CHECKSUM_MISMATCH, 'whole-file checksum mismatch');
+    }
+    const path = await this.files.commit(id, fileId);
+    this.store.completeFile(id, fileId, path, sum, this.now());
+    this.log.info({ device: `${id.site}/${id.device}`, fileId, sizeBytes: step.sizeBytes }, 'file stored');
+    return this.respond(id, topic, OK, 'file stored');
+  }
+
+  private async respond(id: DeviceId, topic: string, reasonCode: number, description: string): Promise<void> {
+    const r: FileResponse = {
+      vsn: '0.1',
+      topic,
+      packet_id: 0,
+      reason_code: reasonCode,
+      reason_description: description,
+    };
+    await this.link.publish(fileResponseTopic(defaultClientId(id)), JSON.stringify(r)).catch((err: Error) => {
+      this.log.warn({ topic, err: err.message }, 'file response not published');
+    });
+  }
+
+  private reject(topic: string, problem: string): void {
+    this.rejectedTotal += 1;
+    this.store.bump('rejected');
+    this.log.warn({ topic: topic.slice(0, 200), problem }, 'malformed message rejected');
+  }
+
+  /** Waits for queued file steps (tests, shutdown). */
+  async drain(): Promise<void> {
+    this.flush();
+    await this.fileQueue;
+  }
+}

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { MqttLink } from '../mqtt-link.js';
+import { signCommand } from '../signing.js';
+import { CentralStore } from './central-store.js';
+import { FileStore } from './file-store.js';
+import { fleetView, formatFleet } from './fleet.js';
+import { createFleetApi } from './http-api.js';
+import { Ingest, ingestSubscriptions } from './ingest.js';
+
+/**
+ * `orsight-central`: headquarters' ingest (serve), the fleet view (fleet), and a helper that
+ * signs commands for devices (sign-command). Exit codes: 0 ok, 1 failure, 2 bad input.
+ */
+const int = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`${name} must be an integer ${min}–${max}`);
+  return n;
+};
+
+interface ServeOptions {
+  broker: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  clientId: string;
+  shareGroup: string;
+  dataDir: string;
+  httpHost: string;
+  httpPort: number;
+  batchMax: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  logLevel: string;
+}
+
+async function serve(o: ServeOptions): Promise<void> {
+  const log = pino({
+    level: o.logLevel,
+    base: { pid: process.pid, module: 'central' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+  const store = CentralStore.open(join(o.dataDir, 'central.db'));
+  const files = new FileStore(join(o.dataDir, 'files'));
+  const link = new MqttLink(
+    {
+      url: o.broker,
+      clientId: o.clientId,
+      caFile: o.ca,
+      certFile: o.cert,
+      key: o.key ? readFileSync(o.key, 'utf8') : undefined,
+      keepaliveS: 30,
+      connectTimeoutMs: 15_000,
+      reconnectMinMs: o.reconnectMinMs,
+      reconnectMaxMs: o.reconnectMaxMs,
+      sessionExpiryS: 86_400,
+      subscriptions: ingestSubscriptions(o.shareGroup),
+    },
+    log.child({ module: 'central.mqtt' }),
+  );
+  const killAfter = process.env.ORSIGHT_CENTRAL_FAULT_KILL_AFTER_STORED;
+  const ingest = new Ingest(
+    store,
+    files,
+    link,
+    {
+      shareGroup: o.shareGroup,
+      batchMax: o.batchMax,
+      killAfterStored: killAfter ? Number(killAfter) : undefined,
+    },
+    log.child({ module: 'central.ingest' }),
+  );
+  link.on('message', (topic, payload) => ingest.onMessage(topic, payload));
+  let connectedOnce = false;
+  const http = createFleetApi(store.db);
+  await new Promise<void>((resolve) => http.listen(o.httpPort, o.httpHost, resolve));
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.httpPort;
+  link.on('up', () => {
+    if (connectedOnce) return;
+    connectedOnce = true;
+    log.info({ httpPort: port, clientId: o.clientId, shareGroup: o.shareGroup }, 'orsight-central ready');
+  });
+  link.start();
+
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping');
+    await ingest.drain().catch(() => undefined);
+    await link.stop();
+    http.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+const program = new Command('orsight-central')
+  .description('orsight headquarters: ingest devices over MQTT, fleet view')
+  .exitOverride((err) =>
+    process.exit(err.exitCode === 1 && err.code !== 'commander.help' ? 2 : err.exitCode),
+  );
+
+program
+  .command('serve')
+  .description('run the ingest: shared subscription, idempotent store, fsync, then acknowledge')
+  .requiredOption(
+    '--broker <url>',
+    'broker URL, e.g. mqtts://broker:8883',
+    process.env.ORSIGHT_CENTRAL_BROKER,
+  )
+  .option('--ca <file>', 'pinned CA certificate (PEM)', process.env.ORSIGHT_CENTRAL_CA)
+  .option(
+    '--cert <file>',
+    'client certificate (PEM); its CN is the client id',
+    process.env.ORSIGHT_CENTRAL_CERT,
+  )
+  .option('--key <file>', 'client private key (PEM)', process.env.ORSIGHT_CENTRAL_KEY)
+  .option(
+    '--client-id <id>',
+    'MQTT client id (one per ingest process)',
+    process.env.ORSIGHT_CENTRAL_CLIENT_ID ?? 'central-1',
+  )
+  .option('--share-group <name>', 'shared-subscription group of the ingest processes', 'orsight-central')
+  .requiredOption(
+    '--data-dir <dir>',
+    'where central.db and files/ live',
+    process.env.ORSIGHT_CENTRAL_DATA_DIR,
+  )
+  .option('--http-host <host>', 'fleet API address', '127.0.0.1')
+  .option('--http-port <port>', 'fleet API port (0 = any free)', int('--http-port', 0, 65535), 8090)
+  .option('--batch-max <n>', 'records per transaction at most', int('--batch-max', 1, 100_000), 500)
+  .option('--reconnect-min-ms <ms>', 'first reconnect delay', int('--reconnect-min-ms', 10, 600_000), 500)
+  .option(
+    '--reconnect-max-ms <ms>',
+    'largest reconnect delay',
+    int('--reconnect-max-ms', 100, 3_600_000),
+    30_000,
+  )
+  .option('--log-level <level>', 'pino level', 'info')
+  .action((o: ServeOptions) => serve(o));
+
+program
+  .command('fleet')
+  .description('devices, last seen, versions, queue depth, per-case sync completeness')
+  .requiredOption('--data-dir <dir>', 'where central.db lives', process.env.ORSIGHT_CENTRAL_DATA_DIR)
+  .option('--json', 'JSON output')
+  .action((o: { dataDir: string; json?: boolean }) => {
+    const store = CentralStore.open(join(o.dataDir, 'central.db'));
+    const devices = fleetView(store.db);
+    process.stdout.write(o.json ? `${JSON.stringify({ devices })}\n` : `${formatFleet(devices)}\n`);
+    store.close();
+  });
+
+program
+  .command('sign-command')
+  .description('sign a command (JSON file) with an ed25519 private key (PEM); prints the signed JSON')
+  .requiredOption('--key <file>', 'ed25519 private key (PEM)')
+  .argument('<file>', 'command JSON without sig')
+  .action((file: string, o: { key: string }) => {
+    const cmd = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    process.stdout.write(`${JSON.stringify(signCommand(cmd, readFileSync(o.key, 'utf8')))}\n`);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,294 @@
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../daemon/log.js';
+import type { Db } from '../daemon/store/index.js';
+import { backoffMs } from './backoff.js';
+import { sha256, sha256File } from './file-hash.js';
+import type { FileResponseWaiter } from './file-responses.js';
+import type { FileInit, FileMeta } from './messages.js';
+import type { Outbox, OutboxItem } from './outbox.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { Publisher } from './record-sender.js';
+import { isFileId } from './topics.js';
+import type { UploadWindow } from './upload-window.js';
+
+export interface FileUploaderOptions {
+  recordingsDir: string;
+  chunkBytes: number;
+  chunkWindow: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+}
+
+interface RecordingRow {
+  id: string;
+  case_id: string;
+  source_name: string;
+  path: string;
+  started_at: number;
+  duration_ms: number;
+}
+
+interface FileState {
+  file_id: string;
+  size_bytes: number;
+  sha256: string;
+  chunk_bytes: number;
+  init_acked_at: number | null;
+}
+
+/** Event types that open and close a span whose video is not uploaded. */
+const EXCLUDE_OPEN = new Set(['out_of_body_in', 'out_of_body_started', 'recording_paused', 'case_paused']);
+const EXCLUDE_CLOSE = new Set(['out_of_body_out', 'out_of_body_ended', 'recording_resumed', 'case_resumed']);
+
+class Paused extends Error {}
+
+/**
+ * Uploads recordings with the EMQX file-transfer protocol: init, chunks with their sha256,
+ * fin with the size and whole-file sha256. Each step waits for headquarters' response, which
+ * it sends only after storing durably; acknowledged chunks are recorded in SQLite, so after an
+ * outage or a crash the upload resumes after the last acknowledged chunk.
+ */
+export class FileUploader {
+  private busy = false;
+  bytesSent = 0;
+  filesDone = 0;
+  current: { fileId: string; ackedBytes: number; sizeBytes: number } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+    private readonly link: Publisher,
+    private readonly responses: FileResponseWaiter,
+    private readonly fileRoot: string,
+    private readonly window: UploadWindow,
+    private readonly limiter: RateLimiter,
+    private readonly options: FileUploaderOptions,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get active(): boolean {
+    return this.busy;
+  }
+
+  /** Starts the next due upload if none runs. Returns the running upload's promise. */
+  tick(): Promise<void> | undefined {
+    if (this.busy || !this.link.connected || !this.window.isOpen()) return undefined;
+    const item = this.outbox.dueFile(this.now());
+    if (!item) return undefined;
+    this.busy = true;
+    return this.upload(item)
+      .catch((err: Error) => {
+        const delayMs =
+          err instanceof Paused
+            ? 0
+            : backoffMs(item.attempts, this.options.retryMinMs, this.options.retryMaxMs);
+        this.outbox.defer(item.seq, this.now() + delayMs, this.now());
+        if (!(err instanceof Paused))
+          this.log.warn({ id: item.id, err: err.message, delayMs }, 'file upload interrupted; will resume');
+      })
+      .finally(() => {
+        this.busy = false;
+        this.current = undefined;
+      });
+  }
+
+  private async upload(item: OutboxItem): Promise<void> {
+    const recordingId = parseRecordingId(item);
+    const rec = recordingId
+      ? (this.db
+          .prepare(
+            'SELECT id, case_id, source_name, path, started_at, duration_ms FROM recordings WHERE id = ?',
+          )
+          .get(recordingId) as RecordingRow | undefined)
+      : undefined;
+    if (!rec) {
+      this.drop(item, 'missing:recording_row');
+      return;
+    }
+    if (this.isExcluded(rec)) {
+      this.drop(item, 'excluded:out_of_body_or_paused');
+      return;
+    }
+    const path = join(this.options.recordingsDir, rec.path);
+    const sizeBytes = await stat(path).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (sizeBytes === undefined) {
+      this.drop(item, 'missing:file');
+      return;
+    }
+    const state = await this.fileState(item, rec, path, sizeBytes);
+    const root = `${this.fileRoot}/${state.file_id}`;
+    this.current = { fileId: state.file_id, ackedBytes: this.ackedBytes(state.file_id), sizeBytes };
+
+    if (state.init_acked_at === null) {
+      const meta: FileMeta = {
+        recordingId: rec.id,
+        caseId: rec.case_id,
+        sourceName: rec.source_name,
+        startedAtMs: rec.started_at,
+        durationMs: rec.duration_ms,
+        outboxId: item.id,
+      };
+      const init: FileInit = {
+        name: rec.path.split('/').pop() ?? state.file_id,
+        size: sizeBytes,
+        checksum: state.sha256,
+        user_data: JSON.stringify(meta),
+      };
+      await this.request(`${root}/init`, Buffer.from(JSON.stringify(init)));
+      this.db
+        .prepare('UPDATE sync_files SET init_acked_at = ? WHERE file_id = ?')
+        .run(this.now(), state.file_id);
+    }
+
+    const acked = new Set(
+      (
+        this.db
+          .prepare('SELECT offset_bytes FROM sync_file_chunks WHERE file_id = ?')
+          .all(state.file_id) as Array<{
+          offset_bytes: number;
+        }>
+      ).map((r) => r.offset_bytes),
+    );
+    const offsets: number[] = [];
+    for (let o = 0; o < sizeBytes || (o === 0 && sizeBytes === 0); o += state.chunk_bytes) {
+      if (!acked.has(o)) offsets.push(o);
+      if (sizeBytes === 0) break;
+    }
+    const fh = await open(path, 'r');
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < offsets.length) {
+          if (!this.link.connected || !this.window.isOpen()) throw new Paused('paused');
+          const offset = offsets[next++]!;
+          const len = Math.min(state.chunk_bytes, sizeBytes - offset);
+          const buf = Buffer.alloc(len);
+          const { bytesRead } = await fh.read(buf, 0, len, offset);
+          if (bytesRead !== len) throw new Error(`short read at ${offset}: the file changed`);
+          const sum = sha256(buf);
+          await this.limiter.take(len);
+          await this.request(`${root}/${offset}/${sum}`, buf);
+          this.db
+            .prepare(
+              'INSERT OR IGNORE INTO sync_file_chunks (file_id, offset_bytes, size_bytes, sha256, acked_at) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(state.file_id, offset, len, sum, this.now());
+          this.bytesSent += len;
+          if (this.current) this.current.ackedBytes += len;
+        }
+      };
+      const workers = Array.from({ length: Math.min(this.options.chunkWindow, offsets.length) }, worker);
+      const results = await Promise.allSettled(workers);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      await fh.close();
+    }
+
+    try {
+      await this.request(`${root}/fin/${sizeBytes}/${state.sha256}`, Buffer.alloc(0));
+    } catch (err) {
+      if ((err as { reasonCode?: number }).reasonCode === CHECKSUM_MISMATCH) {
+        // Headquarters' copy does not match: start this file over.
+        this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(state.file_id);
+        this.log.error(
+          { fileId: state.file_id },
+          'whole-file checksum mismatch at headquarters; restarting upload',
+        );
+      }
+      throw err;
+    }
+    const nowMs = this.now();
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE sync_files SET fin_acked_at = ? WHERE file_id = ?').run(nowMs, state.file_id);
+      this.outbox.ack([item.id], nowMs);
+    })();
+    this.filesDone += 1;
+    this.log.info({ fileId: state.file_id, sizeBytes }, 'file uploaded and stored at headquarters');
+  }
+
+  private request(topic: string, payload: Buffer): Promise<void> {
+    const waiting = this.responses.wait(topic);
+    this.link.publish(topic, payload).catch((err: Error) => this.responses.fail(topic, err));
+    return waiting;
+  }
+
+  private async fileState(
+    item: OutboxItem,
+    rec: RecordingRow,
+    path: string,
+    sizeBytes: number,
+  ): Promise<FileState> {
+    const fileId = isFileId(rec.id) ? rec.id : `r-${sha256(Buffer.from(rec.id)).slice(0, 32)}`;
+    const existing = this.db
+      .prepare(
+        'SELECT file_id, size_bytes, sha256, chunk_bytes, init_acked_at FROM sync_files WHERE file_id = ?',
+      )
+      .get(fileId) as FileState | undefined;
+    if (existing && existing.size_bytes === sizeBytes) return existing;
+    if (existing) this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(fileId);
+    const sum = await sha256File(path);
+    const state: FileState = {
+      file_id: fileId,
+      size_bytes: sizeBytes,
+      sha256: sum,
+      chunk_bytes: this.options.chunkBytes,
+      init_acked_at: null,
+    };
+    this.db
+      .prepare(
+        `INSERT INTO sync_files (file_id, outbox_id, recording_id, size_bytes, sha256, chunk_bytes, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(fileId, item.id, rec.id, sizeBytes, sum, state.chunk_bytes, this.now());
+    return state;
+  }
+
+  private ackedBytes(fileId: string): number {
+    const r = this.db
+      .prepare('SELECT coalesce(sum(size_bytes), 0) AS n FROM sync_file_chunks WHERE file_id = ?')
+      .get(fileId) as { n: number };
+    return r.n;
+  }
+
+  /** True when the whole chunk lies inside an out-of-body or paused span of its case. */
+  private isExcluded(rec: RecordingRow): boolean {
+    const events = this.db
+      .prepare('SELECT at, type FROM events WHERE case_id = ? ORDER BY at')
+      .all(rec.case_id) as Array<{ at: number; type: string }>;
+    const start = rec.started_at;
+    const end = rec.started_at + rec.duration_ms;
+    let openAt: number | undefined;
+    for (const e of events) {
+      if (EXCLUDE_OPEN.has(e.type) && openAt === undefined) openAt = e.at;
+      else if (EXCLUDE_CLOSE.has(e.type) && openAt !== undefined) {
+        if (openAt <= start && e.at >= end) return true;
+        openAt = undefined;
+      }
+    }
+    return openAt !== undefined && openAt <= start;
+  }
+
+  private drop(item: OutboxItem, reason: string): void {
+    this.outbox.drop(item.seq, reason, this.now());
+    const log = reason.startsWith('excluded:') ? this.log.info.bind(this.log) : this.log.warn.bind(this.log);
+    log({ id: item.id, reason }, 'file not uploaded');
+  }
+}
+
+/** EMQX reason code we use for a whole-file checksum mismatch. */
+export const CHECKSUM_MISMATCH = 0x83;
+
+function parseRecordingId(item: OutboxItem): string | undefined {
+  try {
+    const p = JSON.parse(item.payload?.toString() ?? '') as { recordingId?: unknown };
+    return typeof p.recordingId === 'string' ? p.recordingId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import { ROOT, waitFor } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import {
+  CaseWriter,
+  type Central,
+  captureLog,
+  centralDb,
+  deviceConfig,
+  makeSync,
+  openStore,
+  startCentral,
+} from './harness.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)', () => {
+  let broker: Broker;
+  let central: Central;
+  const centralDir = tempDir('orsight-central-');
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    central = await startCentral(broker, centralDir);
+  });
+  afterAll(async () => {
+    await central?.stop();
+  });
+
+  it('a case produced on the box arrives complete at headquarters and the box marks it synced', async () => {
+    const dataDir = tempDir();
+    const store = openStore(dataDir);
+    const { log, text } = captureLog();
+    const config = deviceConfig(broker, 'site-a', 'or-1', dataDir, { telemetry_cron: '*/1 * * * * *' });
+    const part = makeSync(config, store, log);
+    await part.start();
+    try {
+      const w = new CaseWriter(store.db, dataDir);
+      const caseId = w.startCase('Jane Doe, MRN 123');
+      w.segment(caseId, 'preparation');
+      w.event(caseId, 'source_lost');
+      w.bookmark(caseId);
+      w.segment(caseId, 'dissection');
+      const rec = w.recording(caseId, 300_000);
+      w.endCase(caseId);
+
+      await waitFor(
+        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
+        30_000,
+        'case synced',
+      );
+
+      const db = centralDb(centralDir);
+      // Records equal: every row the box has arrives with the same content, newest version.
+      const segs = store.db
+        .prepare(
+          'SELECT id, phase, started_at, ended_at FROM phase_segments WHERE case_id = ? ORDER BY started_at',
+        )
+        .all(caseId) as Array<{ id: string; phase: string; started_at: number; ended_at: number }>;
+      const got = db
+        .prepare(
+          `SELECT record_id, payload FROM records WHERE device = 'or-1' AND kind = 'phase_segment' AND case_id = ?`,
+        )
+        .all(caseId) as Array<{ record_id: string; payload: string }>;
+      expect(got.map((g) => g.record_id).sort()).toEqual(segs.map((s) => s.id).sort());
+      for (const s of segs) {
+        const p = JSON.parse(got.find((g) => g.record_id === s.id)!.payload);
+        expect(p).toMatchObject({ phase: s.phase, startedAt: s.started_at, endedAt: s.ended_at });
+      }
+      const caseRow = db
+        .prepare(`SELECT payload FROM records WHERE kind = 'case' AND record_id = ?`)
+        .get(caseId) as { payload: string };
+      const casePayload = JSON.parse(caseRow.payload);
+      expect(casePayload.endedAt).not.toBeNull();
+      expect(casePayload.counts).toMatchObject({ phaseSegments: 2, events: 1, bookmarks: 1, recordings: 1 });
+      // PHI never leaves the box.
+      const all = db.prepare('SELECT payload FROM records').all() as Array<{ payload: string }>;
+      expect(all.some((r) => r.payload.includes('Jane') || r.payload.includes('private note'))).toBe(false);
+      // File sha256 equal.
+      const file = db.prepare('SELECT path, sha256, state FROM files WHERE recording_id = ?').get(rec.id) as {
+        path: string;
+        sha256: string;
+        state: string;
+      };
+      expect(file.state).toBe('complete');
+      expect(file.sha256).toBe(sha(rec.data));
+      expect(sha(readFileSync(file.path))).toBe(sha(rec.data));
+      // Per-case completeness in the fleet view (CLI and JSON API).
+      db.close();
+      const cli = spawnSync(
+        join(ROOT, 'bin', 'orsight-central'),
+        ['fleet', '--json', '--data-dir', centralDir],
+        { encoding: 'utf8' },
+      );
+      expect(cli.status).toBe(0);
+      const dev = (JSON.parse(cli.stdout) as { devices: Array<Record<string, unknown>> }).devices.find(
+        (d) => d.device === 'or-1',
+      );
+      expect(dev).toMatchObject({ site: 'site-a', state: 'online', casesComplete: 1, casesTotal: 1 });
+      const api = (await (
+        await fetch(`http://127.0.0.1:${central.httpPort()}/api/devices/site-a/or-1/cases`)
+      ).json()) as { cases: Array<Record<string, unknown>> };
+      expect(api.cases).toEqual([expect.objectContaining({ caseId, complete: true, filesComplete: 1 })]);
+
+      // Telemetry reaches headquarters with the outbox state.
+      await waitFor(
+        () => {
+          const d = centralDb(centralDir);
+          const t = d.prepare(`SELECT telemetry FROM devices WHERE device = 'or-1'`).get() as
+            | { telemetry: string | null }
+            | undefined;
+          d.close();
+          return t?.telemetry ? JSON.parse(t.telemetry) : undefined;
+        },
+        15_000,
+        'telemetry at central',
+      );
+      expect(text()).toContain('case fully synced to headquarters');
+    } finally {
+      await part.stop();
+      store.close();
+    }
+  });
+});
