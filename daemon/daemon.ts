@@ -1,6 +1,10 @@
 import type { Config } from '../config/index.js';
+import { SyncPart } from '../sync/index.js';
+import { apiPlugin } from '../ui/api/index.js';
 import { HttpPart } from '../ui/index.js';
 import { staticPlugin } from '../ui/static.js';
+import { EventBus } from './bus.js';
+import { CasesPart } from './cases/index.js';
 import { Controller } from './controller.js';
 import type { Logger } from './log.js';
 import type { Part } from './part.js';
@@ -13,9 +17,21 @@ import { StorePart } from './store/index.js';
 export function buildDaemon(
   config: Readonly<Config>,
   log: Logger,
-): { controller: Controller; http: HttpPart; parts: Part[] } {
+): { controller: Controller; http: HttpPart; parts: Part[]; bus: EventBus } {
   const storePart = new StorePart(config, log.child({ module: 'store' }));
   const parts: Part[] = [storePart];
+  const bus = new EventBus(log.child({ module: 'bus' }));
+  // Cases: after capture and inference (it consumes their events), before http (it serves them).
+  const casesPart = new CasesPart({
+    config,
+    store: () => storePart.store,
+    bus,
+    log: log.child({ module: 'cases' }),
+  });
+  parts.push(casesPart);
+  // Sync: after cases (the timeline tables' triggers fill its outbox), before http.
+  const syncPart = new SyncPart({ config, store: () => storePart.store, log: log.child({ module: 'sync' }) });
+  parts.push(syncPart);
   // The controller is created after the parts list; /readyz asks it lazily.
   let controller: Controller | undefined;
   const http = new HttpPart({
@@ -23,7 +39,7 @@ export function buildDaemon(
     log: log.child({ module: 'http' }),
     readiness: () => controller?.readiness() ?? { ok: false, parts: {} },
     // The web app (wall display, review, admin) from ui/dist.
-    plugins: [staticPlugin()],
+    plugins: [apiPlugin({ config, services: () => casesPart.services }), staticPlugin()],
   });
   parts.push(http);
   controller = new Controller({
@@ -32,5 +48,5 @@ export function buildDaemon(
     startTimeoutMs: config.daemon.start_timeout_ms,
     stopTimeoutMs: config.daemon.stop_timeout_ms,
   });
-  return { controller, http, parts };
+  return { controller, http, parts, bus };
 }

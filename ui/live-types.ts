@@ -63,3 +63,19 @@ export type LiveMessage =
   | { type: 'snapshot'; serverTimeMs: number; seq: number; state: LiveState }
   | { type: 'delta'; serverTimeMs: number; seq: number; changes: Partial<LiveState> }
   | { type: 'heartbeat'; serverTimeMs: number; seq: number };
+
+/**
+ * What a client may send: `resync` asks for a fresh snapshot (e.g. after a gap in `seq`).
+ * Anything else is ignored.
+ */
+export type LiveClientMessage = { type: 'resync' };
+
+/** WebSocket close codes the server uses. */
+export const LIVE_CLOSE = {
+  /** Server shutting down: reconnect with back-off. */
+  goingAway: 1001,
+  /** Too many clients: try again later. */
+  tryAgainLater: 1013,
+  /** The client fell too far behind: reconnect (and get a snapshot). */
+  tooSlow: 4008,
+} as const;

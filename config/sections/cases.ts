@@ -22,6 +22,7 @@ export const casesSection = Section('Case lifecycle, live channel and prediction
     1,
     1000,
   ),
+  prediction_refresh_s: Int('How often predictions are recomputed while a phase runs.', 10, 1, 3600),
   heartbeat_interval_ms: Int('Live channel: heartbeat period.', 5000, 100, 120000),
   live_max_clients: Int('Live channel: most WebSocket clients at once.', 500, 1, 10000),
   live_send_buffer_bytes: Int(

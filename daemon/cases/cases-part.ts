@@ -1,0 +1,74 @@
+import type { Config } from '../../config/index.js';
+import type { EventBus } from '../bus.js';
+import type { Logger } from '../log.js';
+import type { Part, PartHealth } from '../part.js';
+import type { Store } from '../store/index.js';
+import { AuditLog } from './audit-log.js';
+import { CaseEngine, type RecordingControl } from './case-engine.js';
+import { CaseRepo } from './case-repo.js';
+import { CaseHistory } from './history.js';
+import { LiveStateStore } from './live-state.js';
+
+export interface CasesPartOptions {
+  config: Pick<Config, 'cases' | 'capture' | 'inference' | 'device'>;
+  /** The open store (available once the store part has started). */
+  store: () => Store;
+  bus: EventBus;
+  log: Logger;
+  /** Recording controls (capture); absent when recording is not available. */
+  recorder?: () => RecordingControl | undefined;
+}
+
+/** What the API and the live channel use once the part has started. */
+export interface CasesServices {
+  store: Store;
+  repo: CaseRepo;
+  engine: CaseEngine;
+  live: LiveStateStore;
+  history: CaseHistory;
+  audit: AuditLog;
+}
+
+/** The case engine as a daemon part: starts after inference, before http. */
+export class CasesPart implements Part {
+  readonly name = 'cases';
+  private started: CasesServices | undefined;
+
+  constructor(private readonly options: CasesPartOptions) {}
+
+  get services(): CasesServices {
+    if (!this.started) throw new Error('cases part is not started');
+    return this.started;
+  }
+
+  async start(): Promise<void> {
+    const { config, log, bus } = this.options;
+    const store = this.options.store();
+    const repo = new CaseRepo(store);
+    const history = new CaseHistory(repo, config.cases.history_cases);
+    const live = new LiveStateStore(config.device.room_name);
+    const audit = new AuditLog(store);
+    const engine = new CaseEngine({
+      repo,
+      audit,
+      live,
+      history,
+      bus,
+      log,
+      config,
+      recorder: this.options.recorder?.(),
+    });
+    engine.start();
+    this.started = { store, repo, engine, live, history, audit };
+  }
+
+  async stop(): Promise<void> {
+    this.started?.engine.stop();
+    this.started = undefined;
+  }
+
+  health(): PartHealth {
+    if (!this.started) return { ok: false, state: 'stopped' };
+    return { ok: true, state: 'running', detail: this.started.engine.health() };
+  }
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/index.js';
+import type { CasesServices } from '../../daemon/cases/index.js';
+import { ROOT } from '../../daemon/paths.js';
+import { Accounts, checkAccess, LoginLimiter } from '../auth/index.js';
+import type { RoutePlugin } from '../http-part.js';
+import { LiveHub, liveRoute } from '../live/index.js';
+import type { ApiContext } from './context.js';
+import { apiErrorHandler, sendError } from './errors.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { caseRoutes } from './routes/case-routes.js';
+import { infoRoutes } from './routes/info-routes.js';
+import { mediaRoutes } from './routes/media-routes.js';
+import { timelineRoutes } from './routes/timeline-routes.js';
+import { apiValidatorCompiler } from './validator.js';
+
+export interface ApiPluginOptions {
+  config: Readonly<Config>;
+  /** The case part's services (available once it has started, before http starts). */
+  services: () => CasesServices;
+}
+
+export const OPENAPI_INFO = {
+  title: 'orsight API',
+  description:
+    'REST API and live channel of the orsight operating-room appliance. Authenticate with the ' +
+    'session cookie set by POST /api/auth/login, or `Authorization: Bearer <token>`. Roles nest: ' +
+    'display ⊂ clinician ⊂ admin. Every error has the ErrorBody shape.',
+};
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * The API: /api/* (REST and the /api/live WebSocket) and the OpenAPI document at /docs/json
+ * with a readable /docs. Every route declares who may call it (`config.access`, checked on
+ * request before the body is read) and a schema for everything it accepts.
+ */
+export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
+  return async (app: FastifyInstance) => {
+    const { config } = options;
+    const services = options.services();
+    const ctx: ApiContext = {
+      services: options.services,
+      accounts: new Accounts(services.store, {
+        scryptCost: config.auth.scrypt_cost,
+        passwordMinChars: config.auth.password_min_chars,
+        sessionTtlMs: config.auth.session_ttl_h * 3_600_000,
+      }),
+      limiter: new LoginLimiter(config.auth.login_attempts_per_min),
+      config,
+      recordingsDir: resolve(config.storage.data_dir, 'recordings'),
+      startedAtMs: Date.now(),
+      version: packageVersion(),
+    };
+    const hub = new LiveHub({
+      live: services.live,
+      log: app.log.child({ module: 'live' }),
+      heartbeatIntervalMs: config.cases.heartbeat_interval_ms,
+      maxClients: config.cases.live_max_clients,
+      sendBufferBytes: config.cases.live_send_buffer_bytes,
+    });
+    hub.start();
+    app.addHook('onClose', async () => hub.stop());
+
+    await app.register(cookie);
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: { ...OPENAPI_INFO, version: ctx.version },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer' },
+            cookie: { type: 'apiKey', in: 'cookie', name: 'orsight_session' },
+          },
+        },
+        security: [{ bearer: [] }, { cookie: [] }],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+    await app.register(
+      async (api) => {
+        api.setValidatorCompiler(apiValidatorCompiler);
+        api.setErrorHandler(apiErrorHandler);
+        api.setNotFoundHandler((req, reply) =>
+          sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
+        );
+        api.addHook('onRequest', async (req, reply) => {
+          if (req.is404) return;
+          // Deny by default: a route without an access level is admin-only.
+          const access = req.routeOptions.config.access ?? 'admin';
+          const denied = checkAccess(ctx.accounts, req, access);
+          if (denied) return sendError(reply, denied.code, denied.message);
+        });
+        authRoutes(api, ctx);
+        caseRoutes(api, ctx);
+        timelineRoutes(api, ctx);
+        mediaRoutes(api, ctx);
+        infoRoutes(api, ctx);
+        adminRoutes(api, ctx);
+        liveRoute(api, hub);
+      },
+      { prefix: '/api' },
+    );
+  };
+}
