@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { buildWebApp } from '../../ui/web/build.js';
 import { type DaemonProcess, freePort, spawnDaemon, waitFor } from '../helpers/process.js';
 
@@ -21,17 +23,16 @@ export async function ensureWebBuilt(): Promise<void> {
  */
 export async function startDaemon(
   dataDir: string,
-  env: NodeJS.ProcessEnv = {},
-  port?: number,
+  options: { env?: NodeJS.ProcessEnv; port?: number; configFile?: string } = {},
 ): Promise<RunningDaemon> {
-  const p = port ?? (await freePort());
-  const proc = spawnDaemon([], {
+  const p = options.port ?? (await freePort());
+  const proc = spawnDaemon(options.configFile ? ['--config', options.configFile] : [], {
     ORSIGHT_HTTP__HOST: '127.0.0.1',
     ORSIGHT_HTTP__PORT: String(p),
     ORSIGHT_STORAGE__DATA_DIR: dataDir,
     ORSIGHT_STORAGE__SYNCHRONOUS: 'NORMAL',
     ORSIGHT_LOG__LEVEL: 'warn',
-    ...env,
+    ...options.env,
   });
   const baseUrl = `http://127.0.0.1:${p}`;
   let exited = false;
@@ -66,4 +67,11 @@ export async function startDaemon(
 
 export function dbPath(dataDir: string): string {
   return join(dataDir, 'orsight.db');
+}
+
+/** Writes a YAML config file (sections as in config/orsight.example.yaml) and returns its path. */
+export function writeConfig(dir: string, config: Record<string, unknown>): string {
+  const file = join(dir, 'orsight.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
 }

@@ -144,3 +144,20 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
     store.close();
   }
 }
+
+/** Pairs a display in a fresh data dir (schema applied) and returns its token. */
+export async function pairDisplay(dataDir: string): Promise<string> {
+  mkdirSync(dataDir, { recursive: true });
+  const store = Store.open({
+    file: join(dataDir, 'orsight.db'),
+    busyTimeoutMs: 5000,
+    synchronous: 'NORMAL',
+    integrityCheck: 'off',
+  });
+  try {
+    const accounts = new Accounts(store, { scryptCost: 1024, passwordMinChars: 10, sessionTtlMs: 3600_000 });
+    return accounts.pairDisplay('wall', 'seed').token;
+  } finally {
+    store.close();
+  }
+}

@@ -123,7 +123,19 @@ function CaseView({ state, now }: { state: LiveState; now: number }) {
         <div class="timer">
           <dt>Remaining</dt>
           <dd data-testid="remaining">
-            {caseEnd ? (caseEnd > now ? `≈ ${formatMinutes(caseEnd - now)}` : 'overdue') : '–'}
+            {caseEnd ? (
+              caseEnd > now ? (
+                <>
+                  <span class="unit">≈</span>
+                  {formatMinutes(caseEnd - now)}
+                  <span class="unit"> min</span>
+                </>
+              ) : (
+                'overdue'
+              )
+            ) : (
+              '–'
+            )}
           </dd>
         </div>
       </dl>

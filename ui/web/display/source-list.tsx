@@ -29,7 +29,10 @@ export function SourceList({ sources }: { sources: LiveSource[] }) {
             )}
             {s.recording && (
               <span class="source-rec">
-                <span aria-hidden="true">⏺</span> rec
+                <span class="rec-dot" aria-hidden="true">
+                  ●
+                </span>{' '}
+                REC
               </span>
             )}
           </li>

@@ -10,10 +10,10 @@ export function formatDuration(durationMs: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** Minutes only, for predictions: "≈ 12 min". */
+/** Whole minutes, for predictions (the unit is shown beside it): 720_000 → "12"; under a minute → "< 1". */
 export function formatMinutes(durationMs: number): string {
   const min = Math.max(0, Math.round(durationMs / 60000));
-  return min < 1 ? '< 1 min' : `${min} min`;
+  return min < 1 ? '< 1' : String(min);
 }
 
 export function formatClock(atMs: number, seconds = false): string {

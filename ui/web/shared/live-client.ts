@@ -1,4 +1,4 @@
-import type { LiveMessage, LiveState } from '../../live-types.js';
+import type { LiveClientMessage, LiveMessage, LiveState } from '../../live-types.js';
 import { ServerClock } from './server-clock.js';
 import { CLIENT } from './settings.js';
 
@@ -110,12 +110,19 @@ export class LiveClient {
     }
     if (msg.type === 'delta') {
       const state = this.view.state;
-      if (!state || (this.lastSeq >= 0 && msg.seq <= this.lastSeq)) return;
+      if (!state || msg.seq <= this.lastSeq) return;
+      // A gap in seq means a delta was missed: apply this one, and ask for a fresh snapshot.
+      if (msg.seq > this.lastSeq + 1) this.send({ type: 'resync' });
       this.lastSeq = msg.seq;
       this.update({ link: 'live', state: { ...state, ...msg.changes }, lastMessageAtMs: msg.serverTimeMs });
       return;
     }
+    if (this.view.state && msg.seq > this.lastSeq) this.send({ type: 'resync' });
     this.update({ link: this.view.state ? 'live' : this.view.link, lastMessageAtMs: msg.serverTimeMs });
+  }
+
+  private send(msg: LiveClientMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
   /** A socket that stays silent past the heartbeat period is dead even if TCP has not noticed. */

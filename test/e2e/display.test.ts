@@ -1,0 +1,226 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { CaseLabels } from '../../inference/sim/case-script.js';
+import { generateSurgicalVideo, labelsPathFor } from '../../inference/sim/generate.js';
+import type { LiveMessage, LiveState } from '../../ui/live-types.js';
+import { ROOT, waitFor } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { launchChromium, screenshot, watchedPage } from './browser.js';
+import { ensureWebBuilt, type RunningDaemon, startDaemon, writeConfig } from './daemon.js';
+import { pairDisplay } from './seed.js';
+
+const SIM_SEED = 7;
+const SIM_MINUTES = 1.5;
+
+/** The generated surgical video and its ground truth, cached across runs (deterministic by seed). */
+async function simVideo(): Promise<{ path: string; labels: CaseLabels }> {
+  const dir = join(ROOT, '.cache', 'e2e');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `sim-${SIM_SEED}-${SIM_MINUTES}m.mp4`);
+  if (!existsSync(path) || !existsSync(labelsPathFor(path))) {
+    await generateSurgicalVideo({
+      seed: SIM_SEED,
+      minutes: SIM_MINUTES,
+      out: path,
+      width: 320,
+      height: 240,
+      fps: 10,
+    });
+  }
+  return { path, labels: JSON.parse(readFileSync(labelsPathFor(path), 'utf8')) as CaseLabels };
+}
+
+/** A node WebSocket client on the live channel: what the daemon says, and when. */
+function liveWatcher(url: string) {
+  const ws = new WebSocket(url);
+  let state: LiveState | null = null;
+  const phaseChanges: Array<{ phase: string | null; atMs: number }> = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as LiveMessage;
+    const before = state?.phase?.id ?? null;
+    if (msg.type === 'snapshot') state = msg.state;
+    else if (msg.type === 'delta' && state) state = { ...state, ...msg.changes };
+    const after = state?.phase?.id ?? null;
+    if (msg.type !== 'heartbeat' && after !== before) phaseChanges.push({ phase: after, atMs: Date.now() });
+  });
+  return { ws, state: () => state, phaseChanges, close: () => ws.close() };
+}
+
+/** What the display shows, read from the DOM. */
+async function shown(page: Page) {
+  return page.evaluate(() => {
+    const q = (id: string) => document.querySelector(`[data-testid="${id}"]`);
+    return {
+      status: q('display')?.getAttribute('data-status') ?? null,
+      phase: q('phase-name')?.getAttribute('data-phase-id') || null,
+      phaseText: q('phase-name')?.textContent ?? null,
+      timeInPhase: q('time-in-phase')?.textContent ?? null,
+      caseTime: q('case-time')?.textContent ?? null,
+      banner: q('banner')?.textContent ?? null,
+      link: q('link-state')?.getAttribute('data-state') ?? null,
+    };
+  });
+}
+
+const seconds = (clock: string | null) =>
+  (clock ?? '').split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+
+describe('wall display in Chromium, daemon on a sim source', () => {
+  let browser: Browser;
+  let daemon: RunningDaemon;
+  let dataDir: string;
+  let configFile: string;
+  let token: string;
+  let labels: CaseLabels;
+
+  beforeAll(async () => {
+    const dir = tempDir('orsight-display-');
+    dataDir = join(dir, 'data');
+    const [video] = await Promise.all([simVideo(), ensureWebBuilt()]);
+    labels = video.labels;
+    token = await pairDisplay(dataDir);
+    configFile = writeConfig(dir, {
+      device: { room_name: 'OR 3' },
+      capture: {
+        sources: [{ name: 'endoscope', kind: 'sim', role: 'endoscope', path: video.path, loop: true }],
+      },
+      cases: { auto_start: true, auto_start_after_s: 1 },
+    });
+    [daemon, browser] = await Promise.all([startDaemon(dataDir, { configFile }), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await daemon?.stop();
+  });
+
+  it('shows the phase of the video, ticks its timers and follows phase changes within 2 s', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const { page, errors } = await watchedPage(context);
+    const watcher = liveWatcher(`ws://127.0.0.1:${daemon.port}/api/live?token=${encodeURIComponent(token)}`);
+    // Record, in the page, when the shown phase changes (Date.now() of the same machine).
+    await page.addInitScript(() => {
+      const w = window as unknown as { __phaseLog: Array<{ phase: string | null; atMs: number }> };
+      w.__phaseLog = [];
+      new MutationObserver(() => {
+        const phase =
+          document.querySelector('[data-testid="phase-name"]')?.getAttribute('data-phase-id') || null;
+        const last = w.__phaseLog.at(-1);
+        if (!last || last.phase !== phase) w.__phaseLog.push({ phase, atMs: Date.now() });
+      }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(token)}`);
+    // The token left the address bar (kept for kiosk restarts in localStorage).
+    expect(new URL(page.url()).hash).toBe('');
+
+    // A case opens by itself from the in-body video and a phase is shown.
+    const first = await waitFor(
+      async () => {
+        const s = await shown(page);
+        return s.status === 'live' || s.status === 'out-of-body' ? (s.phase ? s : undefined) : undefined;
+      },
+      60_000,
+      'a phase on the display',
+    );
+    expect(labels.phases).toContain(first.phase);
+    expect(first.phase).toBe(watcher.state()?.phase?.id);
+
+    // Timers tick locally, once a second.
+    const t0 = await shown(page);
+    await waitFor(
+      async () => seconds((await shown(page)).caseTime) >= seconds(t0.caseTime) + 2,
+      5000,
+      'case timer +2 s',
+    );
+    await screenshot(page, 'display-1080p');
+
+    // Wait for the next phase change the daemon announces; the page follows within 2 s.
+    const seen = watcher.phaseChanges.length;
+    const change = await waitFor(
+      () => watcher.phaseChanges.slice(seen).find((c) => c.phase && c.phase !== first.phase),
+      90_000,
+      'a phase change on the live channel',
+    );
+    const pageAt = await waitFor(
+      () =>
+        page.evaluate(
+          (p) =>
+            (
+              window as unknown as { __phaseLog: Array<{ phase: string | null; atMs: number }> }
+            ).__phaseLog.find((e) => e.phase === p)?.atMs,
+          change.phase,
+        ),
+      5000,
+      `the page showing ${change.phase}`,
+    );
+    expect(pageAt - change.atMs).toBeLessThanOrEqual(2000);
+
+    // Checked against the labels: the phases the daemon went through follow the video's order.
+    const truth = labels.segments.map((s) => s.phase);
+    const detected = watcher.phaseChanges.map((c) => c.phase).filter((p): p is string => p !== null);
+    let cursor = 0;
+    for (const p of detected) {
+      const at = truth.indexOf(p, cursor);
+      expect(at, `phase ${p} after ${truth[cursor]} in ${truth.join(' → ')}`).toBeGreaterThanOrEqual(0);
+      cursor = at;
+    }
+    watcher.close();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows "unreachable" within 5 s of the daemon dying, greys the last data, and recovers without a reload', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    // The browser logs the refused reconnects while the daemon is down; nothing else may fail.
+    const { page, errors } = await watchedPage(context, [/WebSocket connection to .* failed/]);
+    await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(token)}`);
+    await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live');
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+    });
+    const before = await shown(page);
+
+    await daemon.stop('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(async () => (await shown(page)).status === 'unreachable', 5000, 'the unreachable state');
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
+    const greyed = await shown(page);
+    expect(greyed.banner).toMatch(/unreachable/i);
+    // The last known phase stays on screen, greyed.
+    expect(greyed.phaseText).toBe(before.phaseText);
+    const filter = await page.locator('.display-main').evaluate((el) => getComputedStyle(el).filter);
+    expect(filter).toContain('grayscale');
+    await screenshot(page, 'display-unreachable');
+
+    daemon = await startDaemon(dataDir, { configFile, port: daemon.port });
+    await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live again');
+    expect(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+    ).toBe(true);
+    expect((await shown(page)).banner).toBeNull();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('is legible on a 4K screen: large type scaled to the viewport', async () => {
+    const context = await browser.newContext({ viewport: { width: 3840, height: 2160 } });
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(token)}`);
+    await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live');
+    const sizes = await page.evaluate(() => {
+      const px = (id: string) => {
+        const el = document.querySelector(`[data-testid="${id}"]`);
+        return el ? Number.parseFloat(getComputedStyle(el).fontSize) : 0;
+      };
+      return { phase: px('phase-name') || px('no-case'), timer: px('case-time'), banner: px('link-state') };
+    });
+    // At 5 m a letter needs ≈ 5 cm; on a 55" 4K screen (1.37 mm per px) that is ≥ 36 px of
+    // cap height; the phase name and timers are far above it.
+    expect(sizes.phase).toBeGreaterThanOrEqual(180);
+    await screenshot(page, 'display-4k');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
