@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerConfigCommands } from './cli/config-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
+import { registerSyncCommands } from './cli/sync-commands.js';
+import { registerUserCommands } from './cli/user-commands.js';
 
 /**
  * `orsight`, the admin CLI. Each command group lives in daemon/cli/ and registers itself
@@ -18,6 +20,8 @@ export function buildCli(): Command {
   registerConfigCommands(program);
   registerDbCommands(program);
   registerDoctorCommand(program);
+  registerSyncCommands(program);
+  registerUserCommands(program);
   program.addHelpText('after', `\nAll commands:\n${listCommands(program).join('\n')}`);
   return program;
 }
