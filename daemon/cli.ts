@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerConfigCommands } from './cli/config-commands.js';
 import { registerDbCommands } from './cli/db-commands.js';
 import { registerDoctorCommand } from './cli/doctor-command.js';
+import { registerReplayCommand } from './cli/replay-command.js';
+import { registerSimCommands } from './cli/sim-commands.js';
 import { registerSyncCommands } from './cli/sync-commands.js';
 import { registerUserCommands } from './cli/user-commands.js';
 
@@ -22,6 +24,8 @@ export function buildCli(): Command {
   registerDoctorCommand(program);
   registerSyncCommands(program);
   registerUserCommands(program);
+  registerSimCommands(program);
+  registerReplayCommand(program);
   program.addHelpText('after', `\nAll commands:\n${listCommands(program).join('\n')}`);
   return program;
 }

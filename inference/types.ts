@@ -12,8 +12,14 @@ export interface PhaseInfo {
 }
 
 export interface ModelInfo {
+  /** Package name from the manifest, e.g. "demo-cholec". */
+  name: string;
   procedure: string;
   version: string;
+  /** Model output order (phase ids and the out-of-body class): the order of FrameResult.probabilities. */
+  classes: string[];
+  /** The phase grammar: allowed next phases per phase. */
+  transitions: Record<string, string[]>;
   phases: PhaseInfo[];
   outOfBodyClass?: string;
   backend: string;
@@ -41,5 +47,9 @@ export interface FrameResult {
   rawClass: string;
   filteredPhase: string | undefined;
   outOfBody: boolean;
+  /** Filtered probability of filteredPhase. */
+  confidence: number;
   latencyMs: number;
+  /** Capture sequence number of the frame. */
+  seq: number;
 }

@@ -1,0 +1,159 @@
+import type { PhaseEvent } from '../types.js';
+import { type HmmOptions, PhaseHmm } from './phase-hmm.js';
+
+export interface PhaseFilterOptions extends HmmOptions {
+  /** Filtered probability the new phase must reach… */
+  switchProbability: number;
+  /** …and hold (as the most likely phase) this long before it is reported. */
+  minPhaseDurationS: number;
+  outOfBodyThreshold: number;
+  outOfBodyEnterS: number;
+  outOfBodyExitS: number;
+}
+
+/** What the filter needs from a model manifest. */
+export interface FilterModel {
+  version: string;
+  classes: readonly string[];
+  phases: ReadonlyArray<{ id: string; typicalDurationS: number }>;
+  transitions: Readonly<Record<string, readonly string[]>>;
+  startPhases: readonly string[];
+  outOfBodyClass?: string;
+}
+
+export interface FilterState {
+  /** The reported (committed) phase; undefined until the first phase is established. */
+  phase: string | undefined;
+  /** Filtered probability of the reported phase now. */
+  confidence: number;
+  outOfBody: boolean;
+  /** Filtered probability per phase (manifest phase order). */
+  posterior: number[];
+}
+
+/**
+ * The temporal filter of one source: HMM forward filtering over the phase grammar, then
+ * hysteresis (a new phase must be the most likely one with at least switchProbability for
+ * minPhaseDurationS) before it is reported, back-dated to when it became the most likely.
+ * Out of body is its own state with enter / exit delays; while out of body, the phase
+ * estimate is frozen. Online: each frame's output depends only on earlier frames.
+ */
+export class PhaseFilter {
+  private readonly hmm: PhaseHmm;
+  private readonly phaseClassIndex: number[];
+  private readonly oobIndex: number;
+  private lastTsMs: number | undefined;
+  private committed: string | undefined;
+  private confidence = 0;
+  private leader: { phase: string; sinceMs: number } | undefined;
+  private qualifiedSinceMs: number | undefined;
+  private outOfBody = false;
+  private oobEdgeSinceMs: number | undefined;
+  private posteriorNow: Float64Array;
+
+  constructor(
+    private readonly source: string,
+    private readonly model: FilterModel,
+    private readonly o: PhaseFilterOptions,
+  ) {
+    this.hmm = new PhaseHmm(model.phases, model.transitions, model.startPhases, o);
+    this.phaseClassIndex = model.phases.map((p) => model.classes.indexOf(p.id));
+    this.oobIndex = model.outOfBodyClass ? model.classes.indexOf(model.outOfBodyClass) : -1;
+    this.posteriorNow = this.hmm.posterior();
+  }
+
+  /** Folds in one frame's class probabilities; returns the events it causes (in time order). */
+  update(tsMs: number, probabilities: ArrayLike<number>): PhaseEvent[] {
+    const events: PhaseEvent[] = [];
+    const dtS = this.lastTsMs === undefined ? 0 : Math.max(0, (tsMs - this.lastTsMs) / 1000);
+    this.lastTsMs = tsMs;
+    const pOob = this.oobIndex >= 0 ? probabilities[this.oobIndex]! : 0;
+    const oobFrame = pOob >= this.o.outOfBodyThreshold;
+    this.trackOutOfBody(tsMs, oobFrame, events);
+    if (this.outOfBody || oobFrame) {
+      // No phase evidence from outside the body; the phase holds.
+      this.leader = undefined;
+      this.qualifiedSinceMs = undefined;
+      return events;
+    }
+    const inBody = Math.max(1e-6, 1 - pOob);
+    const likelihoods = this.phaseClassIndex.map((c) => probabilities[c]! / inBody);
+    this.hmm.step(dtS, likelihoods);
+    this.posteriorNow = this.hmm.posterior();
+    let best = 0;
+    for (let i = 1; i < this.posteriorNow.length; i++)
+      if (this.posteriorNow[i]! > this.posteriorNow[best]!) best = i;
+    const bestId = this.model.phases[best]!.id;
+    const bestP = this.posteriorNow[best]!;
+    if (this.committed !== undefined) this.confidence = this.posteriorNow[this.phaseIndex(this.committed)]!;
+    if (!this.leader || this.leader.phase !== bestId) {
+      this.leader = { phase: bestId, sinceMs: tsMs };
+      this.qualifiedSinceMs = undefined;
+    }
+    if (bestId === this.committed) {
+      this.qualifiedSinceMs = undefined;
+      return events;
+    }
+    if (bestP < this.o.switchProbability) {
+      this.qualifiedSinceMs = undefined;
+      return events;
+    }
+    this.qualifiedSinceMs ??= tsMs;
+    if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS) {
+      const atMs = this.leader.sinceMs;
+      const modelVersion = this.model.version;
+      if (this.committed !== undefined) {
+        events.push({ type: 'phase_ended', source: this.source, phase: this.committed, atMs, modelVersion });
+      }
+      this.committed = bestId;
+      this.confidence = bestP;
+      events.push({
+        type: 'phase_started',
+        source: this.source,
+        phase: bestId,
+        atMs,
+        confidence: round4(bestP),
+        modelVersion,
+      });
+      this.qualifiedSinceMs = undefined;
+    }
+    return events;
+  }
+
+  state(): FilterState {
+    return {
+      phase: this.committed,
+      confidence: this.confidence,
+      outOfBody: this.outOfBody,
+      posterior: Array.from(this.posteriorNow, round4),
+    };
+  }
+
+  private trackOutOfBody(tsMs: number, oobFrame: boolean, events: PhaseEvent[]): void {
+    const wantsChange = oobFrame !== this.outOfBody;
+    if (!wantsChange) {
+      this.oobEdgeSinceMs = undefined;
+      return;
+    }
+    this.oobEdgeSinceMs ??= tsMs;
+    const holdS = this.outOfBody ? this.o.outOfBodyExitS : this.o.outOfBodyEnterS;
+    if ((tsMs - this.oobEdgeSinceMs) / 1000 < holdS) return;
+    const atMs = this.oobEdgeSinceMs;
+    this.outOfBody = !this.outOfBody;
+    this.oobEdgeSinceMs = undefined;
+    events.push({
+      type: this.outOfBody ? 'out_of_body_started' : 'out_of_body_ended',
+      source: this.source,
+      atMs,
+      modelVersion: this.model.version,
+    });
+  }
+
+  private phaseIndex(id: string): number {
+    return this.model.phases.findIndex((p) => p.id === id);
+  }
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import type { AnalysisFrame } from '../capture/index.js';
+import type { Config } from '../config/index.js';
+import type { EventBus } from '../daemon/bus.js';
+import type { Logger } from '../daemon/log.js';
+import type { Part, PartHealth } from '../daemon/part.js';
+import './bus-events.js';
+import { DEMO_MODEL_DIR } from './models.js';
+import { PhasePipeline } from './phase-pipeline.js';
+
+/** Anything that delivers analysis frames (the capture part); returns an unsubscribe function. */
+export interface FrameFeed {
+  onFrame(cb: (frame: AnalysisFrame) => void): () => void;
+}
+
+export interface InferencePartDeps {
+  config: Readonly<Config>;
+  log: Logger;
+  bus: EventBus;
+  /** Optional: without a feed the part runs (model loaded, ready) but sees no frames. */
+  frames?: FrameFeed;
+}
+
+/**
+ * The daemon's step-detection part: analysis frames from capture → worker → temporal filter →
+ * `inference.frame` / `inference.phase` / `inference.model` events on the bus.
+ */
+export class InferencePart implements Part {
+  readonly name = 'inference';
+  private pipeline: PhasePipeline | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: InferencePartDeps) {}
+
+  async start(): Promise<void> {
+    const { config, log, bus, frames } = this.deps;
+    const modelDir = resolve(config.inference.model_dir ?? DEMO_MODEL_DIR);
+    this.pipeline = new PhasePipeline(config.inference, modelDir, log, {
+      frame: (r) => bus.emit('inference.frame', r),
+      phase: (e) => bus.emit('inference.phase', e),
+      model: (m) => bus.emit('inference.model', m),
+    });
+    await this.pipeline.runtime.start();
+    const pipeline = this.pipeline;
+    this.unsubscribe = frames?.onFrame((f) => pipeline.submit(f));
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.pipeline?.runtime.stop();
+  }
+
+  /** Hands a frame to inference directly (for feeds that push rather than subscribe). */
+  submit(frame: AnalysisFrame): void {
+    this.pipeline?.submit(frame);
+  }
+
+  /** Swaps the model package; a refused package leaves the current model running. */
+  loadModel(dir: string) {
+    if (!this.pipeline) throw new Error('inference part not started');
+    return this.pipeline.runtime.loadModel(resolve(dir));
+  }
+
+  get runtime() {
+    return this.pipeline?.runtime;
+  }
+
+  health(): PartHealth {
+    const m = this.pipeline?.runtime.metrics();
+    if (!m) return { ok: false, state: 'not started' };
+    return { ok: m.state === 'ready', state: m.state, detail: { ...m } };
+  }
+}

@@ -1,0 +1,130 @@
+import type { AnalysisFrame } from '../capture/index.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../daemon/log.js';
+import { PhaseFilter, type PhaseFilterOptions } from './filter/phase-filter.js';
+import type { BackendName } from './runtime/backend.js';
+import { type ClassifiedFrame, InferenceRuntime, type RuntimeOptions } from './runtime/inference-runtime.js';
+import type { WorkerModelInfo } from './runtime/protocol.js';
+import type { FrameResult, ModelInfo, PhaseEvent } from './types.js';
+
+export interface PipelineSinks {
+  frame(r: FrameResult): void;
+  phase(e: PhaseEvent): void;
+  model(m: ModelInfo): void;
+}
+
+export type InferenceConfig = Config['inference'];
+
+export function runtimeOptions(c: InferenceConfig, modelDir: string): RuntimeOptions {
+  return {
+    modelDir,
+    backend: c.backend,
+    maxBatch: c.max_batch,
+    queuePerSource: c.queue_per_source,
+    warmupRuns: c.warmup_runs,
+    startTimeoutMs: c.worker_start_timeout_ms,
+    restartBackoffMs: c.worker_restart_backoff_ms,
+    restartBackoffMaxMs: c.worker_restart_backoff_max_ms,
+    latencyWindow: c.latency_window,
+  };
+}
+
+export function filterOptions(c: InferenceConfig): PhaseFilterOptions {
+  return {
+    substates: c.duration_substates,
+    durationScale: c.duration_prior_scale,
+    probabilityFloor: c.probability_floor,
+    emissionExponent: c.emission_exponent,
+    resumeAnywhereProbability: c.resume_anywhere_probability,
+    switchProbability: c.switch_probability,
+    minPhaseDurationS: c.min_phase_duration_s,
+    outOfBodyThreshold: c.out_of_body_threshold,
+    outOfBodyEnterS: c.out_of_body_enter_s,
+    outOfBodyExitS: c.out_of_body_exit_s,
+  };
+}
+
+export function toModelInfo(m: WorkerModelInfo, backend: string): ModelInfo {
+  return {
+    name: m.name,
+    procedure: m.procedure,
+    version: m.version,
+    classes: m.classes,
+    transitions: m.transitions,
+    phases: m.phases,
+    outOfBodyClass: m.outOfBodyClass,
+    backend,
+  };
+}
+
+/**
+ * Frames in, phase events out: the runtime (worker) classifies, a PhaseFilter per source
+ * turns probabilities into a phase timeline. The live part and `orsight replay` both run
+ * exactly this.
+ */
+export class PhasePipeline {
+  readonly runtime: InferenceRuntime;
+  private readonly filters = new Map<string, PhaseFilter>();
+  private model: WorkerModelInfo | undefined;
+
+  constructor(
+    private readonly config: InferenceConfig,
+    modelDir: string,
+    log: Logger,
+    private readonly sinks: PipelineSinks,
+  ) {
+    this.runtime = new InferenceRuntime(
+      runtimeOptions(config, modelDir),
+      log,
+      (r) => this.onClassified(r),
+      (m, backend) => this.onModel(m, backend),
+    );
+  }
+
+  submit(frame: AnalysisFrame): void {
+    this.runtime.submit(frame);
+  }
+
+  /** The filtered state of a source (undefined before its first frame). */
+  filterState(source: string) {
+    return this.filters.get(source)?.state();
+  }
+
+  private onModel(m: WorkerModelInfo, backend: BackendName): void {
+    const same =
+      this.model !== undefined &&
+      this.model.version === m.version &&
+      this.model.name === m.name &&
+      JSON.stringify(this.model.classes) === JSON.stringify(m.classes);
+    // A restarted worker with the same model keeps the filters: the case goes on.
+    if (!same) this.filters.clear();
+    this.model = m;
+    this.sinks.model(toModelInfo(m, backend));
+  }
+
+  private onClassified(r: ClassifiedFrame): void {
+    const m = this.model!;
+    let filter = this.filters.get(r.frame.source);
+    if (!filter) {
+      filter = new PhaseFilter(r.frame.source, { ...m, version: m.version }, filterOptions(this.config));
+      this.filters.set(r.frame.source, filter);
+    }
+    const events = filter.update(r.frame.tsMs, r.probabilities);
+    for (const e of events) this.sinks.phase(e);
+    const s = filter.state();
+    let best = 0;
+    for (let i = 1; i < r.probabilities.length; i++)
+      if (r.probabilities[i]! > r.probabilities[best]!) best = i;
+    this.sinks.frame({
+      source: r.frame.source,
+      seq: r.frame.seq,
+      tsMs: r.frame.tsMs,
+      probabilities: Array.from(r.probabilities, (p) => Math.round(p * 10000) / 10000),
+      rawClass: m.classes[best]!,
+      filteredPhase: s.phase,
+      outOfBody: s.outOfBody,
+      confidence: Math.round(s.confidence * 10000) / 10000,
+      latencyMs: Math.round(r.latencyMs * 100) / 100,
+    });
+  }
+}

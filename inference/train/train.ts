@@ -1,0 +1,235 @@
+/**
+ * Trains the shipped demo model on generated cases and writes its package.
+ *
+ *   nice -n 10 npx tsx inference/train/train.ts [--seed 7] [--out inference/models/demo-cholec]
+ *
+ * Videos come from the generator (seeds TRAIN_SEEDS), are encoded to H.264, then decoded and
+ * scaled by the same GStreamer analysis branch the live system uses, so the model trains on
+ * the pixels it will see. Runs on the wasm backend (with a filter-gradient kernel added).
+ * Afterwards `evaluate.ts` replays held-out seeds and records the result in the manifest.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../../daemon/paths.js';
+import type { ModelManifest } from '../manifest.js';
+import { DEMO_MODEL_DIR } from '../models.js';
+import { selectBackend } from '../runtime/backend.js';
+import { preprocess } from '../runtime/preprocess.js';
+import { tf } from '../runtime/tf.js';
+import {
+  CHOLEC_OUT_OF_BODY,
+  CHOLEC_PHASES,
+  CHOLEC_PROCEDURE,
+  CHOLEC_START_PHASES,
+  CHOLEC_TRANSITIONS,
+} from '../sim/cholec.js';
+import { Rng } from '../sim/rng.js';
+import { type LabelledFrames, loadVideoFrames, type VideoSpec } from './dataset.js';
+import { buildDemoModel } from './demo-model.js';
+import { registerWasmConv2DBackpropFilter } from './wasm-grad.js';
+import { writeModelPackage } from './write-package.js';
+
+export { DEMO_MODEL_DIR };
+export const TRAIN_SEEDS = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112];
+export const VALIDATION_SEEDS = [151, 152];
+const SIZES: Array<[number, number]> = [
+  [640, 480],
+  [480, 360],
+  [960, 540],
+  [320, 240],
+];
+
+export const DEMO_INPUT: ModelManifest['input'] = {
+  width: 128,
+  height: 128,
+  channels: 3,
+  colorOrder: 'RGB',
+  layout: 'NHWC',
+  normalization: { scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+};
+export const DEMO_FPS = 5;
+
+function specFor(seed: number, i: number): VideoSpec {
+  const [width, height] = SIZES[i % SIZES.length]!;
+  return { seed, minutes: [3, 4, 5][i % 3]!, width, height, fps: 25 };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string', default: '7' },
+      out: { type: 'string', default: DEMO_MODEL_DIR },
+      epochs: { type: 'string', default: '8' },
+      cache: { type: 'string', default: join(ROOT, '.cache', 'train-videos') },
+      'batch-size': { type: 'string', default: '32' },
+    },
+  });
+  const seed = Number(values.seed);
+  const epochs = Number(values.epochs);
+  const batchSize = Number(values['batch-size']);
+  const t0 = performance.now();
+  const choice = await selectBackend('wasm');
+  if (choice.backend !== 'wasm') throw new Error('training needs the wasm backend');
+  registerWasmConv2DBackpropFilter();
+
+  const classes = [...CHOLEC_PHASES.map((p) => p.id), CHOLEC_OUT_OF_BODY];
+  const analysis = { width: DEMO_INPUT.width, height: DEMO_INPUT.height, fps: DEMO_FPS };
+  const load = async (seeds: number[], offset: number) => {
+    const out: LabelledFrames[] = [];
+    for (let i = 0; i < seeds.length; i++) {
+      const lf = await loadVideoFrames(
+        specFor(seeds[i]!, i + offset),
+        values.cache!,
+        analysis,
+        classes,
+        CHOLEC_OUT_OF_BODY,
+      );
+      log(`video seed ${seeds[i]}: ${lf.frames.length} frames`);
+      out.push(lf);
+    }
+    return out;
+  };
+  const train = await load(TRAIN_SEEDS, 0);
+  const val = await load(VALIDATION_SEEDS, 1);
+  const frames = train.flatMap((v) => v.frames);
+  const labels = Int32Array.from(train.flatMap((v) => Array.from(v.labels)));
+  const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
+  log(`training frames ${frames.length}, per class ${counts.join(' ')}; data ready in ${sec(t0)} s`);
+
+  // Sample rarer classes more often (weight ∝ count^-0.5) so out-of-body and short phases are learnt.
+  const byClass = classes.map((_, c) => [...labels.keys()].filter((i) => labels[i] === c));
+  const classWeights = counts.map((n) => (n > 0 ? n ** 0.5 : 0));
+  const rng = new Rng(seed);
+  const model = buildDemoModel(DEMO_INPUT.width, classes.length, seed);
+  const optimizer = tf.train.adam(2e-3);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const frameBytes = DEMO_INPUT.width * DEMO_INPUT.height * 3;
+  const steps = Math.ceil(frames.length / batchSize);
+  let valAcc = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    (optimizer as unknown as { learningRate: number }).learningRate =
+      epoch < epochs / 2 ? 2e-3 : epoch < (3 * epochs) / 4 ? 7e-4 : 2.5e-4;
+    let lossSum = 0;
+    const te = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const batch = new Uint8Array(batchSize * frameBytes);
+      const ys: number[] = [];
+      for (let b = 0; b < batchSize; b++) {
+        const c = rng.weighted(classWeights);
+        const pool = byClass[c]!;
+        const idx = pool[Math.floor(rng.next() * pool.length)]!;
+        batch.set(mirror(frames[idx]!, rng.chance(0.5)), b * frameBytes);
+        ys.push(c);
+      }
+      const [x, y] = tf.tidy(() => [
+        preprocess(
+          tf,
+          tf.tensor4d(batch, [batchSize, DEMO_INPUT.height, DEMO_INPUT.width, 3], 'int32'),
+          DEMO_INPUT,
+        ),
+        tf.oneHot(tf.tensor1d(ys, 'int32'), classes.length),
+      ]);
+      const r = (await model.trainOnBatch(x!, y!)) as number[];
+      lossSum += r[0]!;
+      tf.dispose([x!, y!]);
+    }
+    valAcc = await accuracy(model, val, classes.length);
+    log(
+      `epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)}, validation frame accuracy ${(valAcc * 100).toFixed(1)} % (${sec(te)} s)`,
+    );
+  }
+
+  const manifest = await writeModelPackage(values.out!, model, {
+    format: 'orsight-model-package',
+    formatVersion: 1,
+    name: 'demo-cholec',
+    version: '1.0.0',
+    procedure: CHOLEC_PROCEDURE,
+    description:
+      'Demo step detector for laparoscopic cholecystectomy, trained on orsight synthetic video. Not for clinical use.',
+    createdAt: new Date().toISOString(),
+    input: DEMO_INPUT,
+    fps: DEMO_FPS,
+    classes,
+    phases: CHOLEC_PHASES.map((p) => ({ ...p })),
+    startPhases: [...CHOLEC_START_PHASES],
+    transitions: Object.fromEntries(Object.entries(CHOLEC_TRANSITIONS).map(([k, v]) => [k, [...v]])),
+    outOfBodyClass: CHOLEC_OUT_OF_BODY,
+    training: {
+      script: 'inference/train/train.ts',
+      seed,
+      epochs,
+      batchSize,
+      backend: choice.backend,
+      trainSeeds: TRAIN_SEEDS,
+      validationSeeds: VALIDATION_SEEDS,
+      trainFrames: frames.length,
+      validationFrameAccuracy: Math.round(valAcc * 10000) / 10000,
+      durationS: Number(sec(t0)),
+    },
+  });
+  log(`wrote ${values.out} (${Object.keys(manifest.files).length} files) in ${sec(t0)} s`);
+}
+
+/** Left-right mirror: instruments enter from either side. */
+function mirror(frame: Uint8Array, flip: boolean): Uint8Array {
+  if (!flip) return frame;
+  const out = new Uint8Array(frame.length);
+  const w = DEMO_INPUT.width;
+  for (let y = 0; y < DEMO_INPUT.height; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3;
+      const d = (y * w + (w - 1 - x)) * 3;
+      out[d] = frame[s]!;
+      out[d + 1] = frame[s + 1]!;
+      out[d + 2] = frame[s + 2]!;
+    }
+  }
+  return out;
+}
+
+async function accuracy(
+  model: tf.LayersModel,
+  videos: LabelledFrames[],
+  numClasses: number,
+): Promise<number> {
+  let correct = 0;
+  let total = 0;
+  const frameBytes = DEMO_INPUT.width * DEMO_INPUT.height * 3;
+  for (const v of videos) {
+    for (let i = 0; i < v.frames.length; i += 64) {
+      const n = Math.min(64, v.frames.length - i);
+      const batch = new Uint8Array(n * frameBytes);
+      for (let k = 0; k < n; k++) batch.set(v.frames[i + k]!, k * frameBytes);
+      const pred = tf.tidy(() =>
+        (
+          model.predict(
+            preprocess(
+              tf,
+              tf.tensor4d(batch, [n, DEMO_INPUT.height, DEMO_INPUT.width, 3], 'int32'),
+              DEMO_INPUT,
+            ),
+          ) as tf.Tensor
+        ).argMax(1),
+      );
+      const p = await pred.data();
+      pred.dispose();
+      for (let k = 0; k < n; k++) {
+        if (p[k] === v.labels[i + k]) correct++;
+        total++;
+      }
+    }
+  }
+  void numClasses;
+  return correct / Math.max(1, total);
+}
+
+function sec(t0: number): string {
+  return ((performance.now() - t0) / 1000).toFixed(1);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[train] ${msg}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,94 @@
+import { createRequire } from 'node:module';
+import type { AnalysisFrame } from '../../capture/index.js';
+
+const require = createRequire(import.meta.url);
+
+/** The parts of gstreamer-superficial used here (it ships no types). */
+interface GstElement {
+  [prop: string]: unknown;
+  pull(cb: (buf: Buffer | null, caps: Record<string, unknown> | null) => void): void;
+}
+interface GstPipeline {
+  play(): void;
+  stop(): void;
+  findChild(name: string): GstElement;
+  pollBus(cb: (msg: { type: string; [k: string]: unknown }) => void): void;
+}
+interface GstModule {
+  Pipeline: new (description: string) => GstPipeline;
+}
+
+export interface DecodeOptions {
+  path: string;
+  source: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Timestamp of the first frame; frame n is at startMs + n * 1000 / fps. */
+  startMs?: number;
+}
+
+export class DecodeError extends Error {
+  constructor(
+    readonly code: 'DECODE_FAILED' | 'BAD_PATH',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The analysis branch of a file source, run as fast as possible: decode, then let GStreamer
+ * rate-convert, scale and convert to packed RGB at the analysis size and rate. Training,
+ * replay and the bench read frames through this, so they see the live path's pixels.
+ */
+export function analysisCaps(width: number, height: number, fps: number): string {
+  return `videorate ! videoscale ! videoconvert ! video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1,pixel-aspect-ratio=1/1`;
+}
+
+/**
+ * Decodes a video file into analysis frames. Pulls one frame at a time (the consumer's
+ * await is the back-pressure), so nothing is dropped: this is the offline path.
+ */
+export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<AnalysisFrame> {
+  const gst = require('gstreamer-superficial') as GstModule;
+  const pipeline = new gst.Pipeline(
+    `filesrc name=src ! decodebin ! ${analysisCaps(o.width, o.height, o.fps)} ! appsink name=sink sync=false max-buffers=8`,
+  );
+  pipeline.findChild('src').location = o.path;
+  const sink = pipeline.findChild('sink');
+  let busError: string | undefined;
+  pipeline.pollBus((msg) => {
+    if (msg.type === 'error') busError = String(msg.message ?? msg.debug ?? 'pipeline error');
+  });
+  pipeline.play();
+  const rowBytes = o.width * 3;
+  const stride = Math.ceil(rowBytes / 4) * 4;
+  const startMs = o.startMs ?? 0;
+  try {
+    for (let seq = 0; ; seq++) {
+      const buf = await new Promise<Buffer | null>((resolve) => sink.pull((b) => resolve(b)));
+      if (!buf) break;
+      let data: Uint8Array;
+      if (stride === rowBytes) data = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
+      else {
+        data = new Uint8Array(rowBytes * o.height);
+        for (let y = 0; y < o.height; y++)
+          data.set(buf.subarray(y * stride, y * stride + rowBytes), y * rowBytes);
+      }
+      yield {
+        source: o.source,
+        seq,
+        tsMs: startMs + (seq * 1000) / o.fps,
+        width: o.width,
+        height: o.height,
+        data,
+      };
+    }
+    // Let the bus poller report an error that ended the stream.
+    await new Promise((r) => setTimeout(r, 20));
+    if (busError) throw new DecodeError('DECODE_FAILED', `decoding ${o.path} failed: ${busError}`);
+  } finally {
+    pipeline.stop();
+  }
+}
