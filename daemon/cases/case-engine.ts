@@ -355,10 +355,11 @@ export class CaseEngine {
     const c = this.openCase;
     if (!c) return;
     const now = this.now();
-    const endMs = Math.max(endedAtMs, c.startedAtMs);
+    const running = this.runningSegment();
+    // Never before the case or its running segment started: the timeline stays ordered.
+    const endMs = Math.max(endedAtMs, c.startedAtMs, running?.startedAtMs ?? 0);
     this.o.repo.tx(() => {
-      const running = this.runningSegment();
-      if (running) this.o.repo.closeSegment(running.id, Math.max(endMs, running.startedAtMs), now);
+      if (running) this.o.repo.closeSegment(running.id, endMs, now);
       this.o.repo.closeCase(c.id, endMs, reason, now);
       this.o.repo.insertEvent({ caseId: c.id, atMs: endMs, type: 'case_stopped', data: { reason } });
       this.audit(actor, 'case.stop', c.id, ip, { reason });

@@ -17,6 +17,8 @@ export interface CasesPartOptions {
   log: Logger;
   /** Recording controls (capture); absent when recording is not available. */
   recorder?: () => RecordingControl | undefined;
+  /** The clock (ms since epoch); tests pass their own. */
+  now?: () => number;
 }
 
 /** What the API and the live channel use once the part has started. */
@@ -57,6 +59,7 @@ export class CasesPart implements Part {
       log,
       config,
       recorder: this.options.recorder?.(),
+      now: this.options.now,
     });
     engine.start();
     this.started = { store, repo, engine, live, history, audit };
