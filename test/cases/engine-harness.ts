@@ -129,8 +129,12 @@ export const PHASES = [
 
 export function model(typicalS: number[] = [100, 200, 300, 400], version = 'm1'): ModelInfo {
   return {
+    name: 'test-model',
     procedure: 'lap_chole',
     version,
+    classes: [...PHASES, 'out_of_body'],
+    transitions: Object.fromEntries(PHASES.map((p, i) => [p, PHASES.slice(i + 1)])),
+    outOfBodyClass: 'out_of_body',
     backend: 'cpu',
     phases: PHASES.map((id, i) => ({
       id,
