@@ -174,7 +174,10 @@ describe('wall display in Chromium, daemon on a sim source', () => {
   it('shows "unreachable" within 5 s of the daemon dying, greys the last data, and recovers without a reload', async () => {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
     // The browser logs the refused reconnects while the daemon is down; nothing else may fail.
-    const { page, errors } = await watchedPage(context, [/WebSocket connection to .* failed/]);
+    const { page, errors } = await watchedPage(context, [
+      /WebSocket connection to .* failed/,
+      /ERR_CONNECTION_REFUSED/,
+    ]);
     await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(token)}`);
     await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live');
     await page.evaluate(() => {

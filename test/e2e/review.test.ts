@@ -103,7 +103,6 @@ describe('review page in Chromium', () => {
       15_000,
       'video in the second chunk at the third phase start, playing',
     );
-    await screenshot(page, 'review-1080p');
 
     // Bookmark at the current time, with a note.
     await page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).pause());
@@ -144,6 +143,11 @@ describe('review page in Chromium', () => {
       10_000,
       'the "]" shortcut to seek to a later phase',
     );
+    // The corrected phase, selected: model vs corrected side by side (the README's screenshot).
+    await secondButton.click();
+    await expect.poll(() => page.getByTestId('model-phase').textContent()).toContain('Calot');
+    await page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).pause());
+    await screenshot(page, 'review-1080p');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -186,14 +190,24 @@ describe('review page in Chromium', () => {
       expect(((await res.json()) as { code: string }).code).toBe('FORBIDDEN');
     }
 
-    // In a browser holding only the display token, /review shows no case and says why.
-    const context = await browser.newContext({ extraHTTPHeaders: display });
-    const { page } = await watchedPage(context, [/status of 40[13]/]);
+    // A wall-display browser (paired, token in its storage and as its cookie) that opens
+    // /review sees no case: the page asks it to sign in, and the media URL is refused.
+    const context = await browser.newContext();
+    const { page, errors } = await watchedPage(context, [/status of 403/]);
+    await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(seed.displayToken)}`);
+    const paired = await page.request.post(`${daemon.baseUrl}/api/auth/display`, {
+      data: { token: seed.displayToken },
+    });
+    expect(paired.status()).toBe(200);
     await page.goto(`${daemon.baseUrl}/review?case=${seed.case.caseId}`);
-    await page.getByTestId('forbidden').waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.getByTestId('case-page').count()).toBe(0);
+    // Even if the page asked, the API refuses this cookie for case data.
+    const asDisplay = await page.request.get(`${daemon.baseUrl}/api/cases/${seed.case.caseId}`);
+    expect(asDisplay.status()).toBe(403);
     const media = await page.goto(`${daemon.baseUrl}${mediaUrl}`);
     expect(media?.status()).toBe(403);
+    expect(errors.filter((e) => !e.includes(mediaUrl))).toEqual([]);
     await context.close();
   });
 
@@ -201,7 +215,7 @@ describe('review page in Chromium', () => {
     const context: BrowserContext = await browser.newContext();
     const sizes: Record<string, number> = {};
     for (const path of ['/', '/display', '/review', '/admin']) {
-      const { page, errors } = await watchedPage(context, [/status of 401/, /WebSocket connection/]);
+      const { page, errors } = await watchedPage(context, [/WebSocket connection/]);
       let bytes = 0;
       page.on('response', (res) => {
         if (res.request().resourceType() !== 'script') return;

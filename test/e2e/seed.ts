@@ -43,8 +43,6 @@ export function videoChunk(seconds: number, pattern: string): string {
       '!',
       'video/x-raw,width=320,height=180,framerate=10/1',
       '!',
-      'timeoverlay',
-      '!',
       'x264enc',
       'tune=zerolatency',
       'speed-preset=ultrafast',
@@ -88,6 +86,37 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
     const repo = new CaseRepo(store);
     const startedAtMs = Date.now() - 3600_000;
     const now = Date.now();
+    // Three earlier cases of the same procedure: the history the duration table compares with.
+    for (const [i, scale] of [0.8, 1, 1.3].entries()) {
+      const start = startedAtMs - (i + 2) * 86_400_000;
+      const past = repo.insertCase({
+        procedure: 'lap_chole',
+        surgeonId: 's-17',
+        label: null,
+        startedAtMs: start,
+        startedBy: 'auto',
+        modelVersion: 'seed',
+        nowMs: now,
+      });
+      let at = start;
+      for (const [phase, durationMs] of [
+        ['preparation', 10_000],
+        ['calot_triangle_dissection', 18_000],
+        ['clipping_cutting', 11_000],
+      ] as const) {
+        const s = repo.insertSegment({
+          caseId: past.id,
+          phase,
+          startedAtMs: at,
+          confidence: 0.9,
+          modelVersion: 'seed',
+          nowMs: now,
+        });
+        at += Math.round(durationMs * scale);
+        repo.closeSegment(s.id, at, now);
+      }
+      repo.closeCase(past.id, at, 'manual', now);
+    }
     const c = repo.insertCase({
       procedure: 'lap_chole',
       surgeonId: 's-17',

@@ -14,9 +14,9 @@ export interface SourceHealth {
 }
 
 export interface ModelInfo {
-  procedure: string;
-  version: string;
-  backend?: string;
+  procedure: string | null;
+  version: string | null;
+  backend: string | null;
   phases: Array<{ id: string; displayName: string; color: string }>;
 }
 
@@ -30,9 +30,10 @@ export interface UserRow {
 export interface DisplayTokenRow {
   id: string;
   name: string;
+  createdBy: string;
   createdAtMs: number;
-  lastUsedAtMs?: number | null;
-  revokedAtMs?: number | null;
+  lastUsedAtMs: number | null;
+  revoked: boolean;
 }
 
 export interface AuditRow {
@@ -46,7 +47,11 @@ export interface AuditRow {
 export const adminApi = {
   sources: () => api<{ items: SourceHealth[] }>('/api/sources').then((r) => r.items),
   model: () => api<ModelInfo>('/api/model'),
-  sync: () => api<Record<string, unknown>>('/api/sync/status'),
+  /** Sync state, when this daemon's API offers it (the OpenAPI document says so). */
+  sync: async (): Promise<Record<string, unknown> | null> => {
+    const doc = await api<{ paths?: Record<string, unknown> }>('/docs/json');
+    return doc.paths?.['/api/sync/status'] ? api<Record<string, unknown>>('/api/sync/status') : null;
+  },
   users: () => api<{ items: UserRow[] }>('/api/users').then((r) => r.items),
   tokens: () => api<{ items: DisplayTokenRow[] }>('/api/display-tokens').then((r) => r.items),
   createToken: (name: string) =>

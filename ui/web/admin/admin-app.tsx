@@ -109,9 +109,9 @@ function AdminPanels() {
         {(m: ModelInfo) => (
           <dl class="kv">
             <dt>Procedure</dt>
-            <dd>{m.procedure}</dd>
+            <dd>{m.procedure ?? 'no model loaded'}</dd>
             <dt>Version</dt>
-            <dd data-testid="model-version">{m.version}</dd>
+            <dd data-testid="model-version">{m.version ?? '—'}</dd>
             {m.backend && (
               <>
                 <dt>Backend</dt>
@@ -124,16 +124,20 @@ function AdminPanels() {
         )}
       </Panel>
       <Panel title="Sync" load={sync}>
-        {(s: Record<string, unknown>) => (
-          <dl class="kv">
-            {Object.entries(s).map(([k, v]) => (
-              <Fragment key={k}>
-                <dt>{k}</dt>
-                <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
-              </Fragment>
-            ))}
-          </dl>
-        )}
+        {(s: Record<string, unknown> | null) =>
+          s === null ? (
+            <p class="notice">Sync is not part of this daemon's API yet.</p>
+          ) : (
+            <dl class="kv">
+              {Object.entries(s).map(([k, v]) => (
+                <Fragment key={k}>
+                  <dt>{k}</dt>
+                  <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                </Fragment>
+              ))}
+            </dl>
+          )
+        }
       </Panel>
       <Panel title="Users" load={users}>
         {(list: UserRow[]) => (
@@ -298,7 +302,7 @@ function TokensPanel({ list, onChanged }: { list: DisplayTokenRow[]; onChanged: 
               <td>{formatDateTime(t.createdAtMs)}</td>
               <td>{t.lastUsedAtMs ? formatDateTime(t.lastUsedAtMs) : '—'}</td>
               <td>
-                {t.revokedAtMs ? (
+                {t.revoked ? (
                   'revoked'
                 ) : (
                   <button type="button" class="danger small" onClick={() => void revoke(t.id)}>

@@ -1,5 +1,5 @@
 import type { LiveState } from '../../live-types.js';
-import { formatDuration } from '../shared/format.js';
+import { fallbackPhase, formatDuration } from '../shared/format.js';
 
 interface Piece {
   phase: string;
@@ -45,8 +45,8 @@ export function TimelineBar({ state, now }: { state: LiveState; now: number }) {
     <div class="timeline" data-testid="timeline">
       <ol class="timeline-bar" aria-label="Case timeline: phases so far and predicted">
         {pieces.map((p) => {
-          const m = meta.get(p.phase);
-          const name = m?.displayName ?? p.phase;
+          const m = meta.get(p.phase) ?? fallbackPhase(p.phase);
+          const name = m.displayName;
           const label = `${name}${p.predicted ? ' (predicted)' : ''}, ${formatDuration(p.endMs - p.startMs)}`;
           return (
             <li
@@ -57,7 +57,7 @@ export function TimelineBar({ state, now }: { state: LiveState; now: number }) {
               style={{
                 left: `${((p.startMs - start) / span) * 100}%`,
                 width: `${((p.endMs - p.startMs) / span) * 100}%`,
-                backgroundColor: m?.color ?? '#667',
+                backgroundColor: m.color,
               }}
             >
               <span class="sr-only">{label}</span>

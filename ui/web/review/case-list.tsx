@@ -65,32 +65,32 @@ export function CaseList({ params }: { params: URLSearchParams }) {
   return (
     <>
       <search aria-label="Find cases">
-        <form class="panel row filters" onSubmit={onSubmit}>
+        <form class="panel row filters" onSubmit={onSubmit} key={params.toString()}>
           <label>
             Search
             <input
               name="q"
               type="search"
-              value={q}
+              defaultValue={q}
               placeholder="phase, event, note, date…"
               data-testid="search"
             />
           </label>
           <label>
             From
-            <input name="from" type="date" value={from} />
+            <input name="from" type="date" defaultValue={from} />
           </label>
           <label>
             To
-            <input name="to" type="date" value={to} />
+            <input name="to" type="date" defaultValue={to} />
           </label>
           <label>
             Procedure
-            <input name="procedure" value={procedure} />
+            <input name="procedure" defaultValue={procedure} />
           </label>
           <label>
             Surgeon
-            <input name="surgeon" value={surgeon} />
+            <input name="surgeon" defaultValue={surgeon} />
           </label>
           <button type="submit" class="primary">
             Find

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { formatDateTime, formatDuration } from '../shared/format.js';
+import { fallbackPhase, formatDateTime, formatDuration } from '../shared/format.js';
 import { BookmarkPanel } from './bookmark-panel.js';
 import { ChunkedVideo } from './chunked-video.js';
 import { CorrectionPanel } from './correction-panel.js';
@@ -107,6 +107,11 @@ export function CasePage({ caseId, jumpToMs }: { caseId: string; jumpToMs: numbe
   const endMs =
     c.endedAtMs ?? Math.max(c.startedAtMs + 1, ...segments.map((s) => s.endedAtMs ?? s.startedAtMs));
   const phaseMeta = new Map(data.phases.map((p) => [p.id, p]));
+  for (const seg of segments) {
+    for (const id of [seg.phase, seg.modelPhase])
+      if (!phaseMeta.has(id)) phaseMeta.set(id, fallbackPhase(id));
+  }
+  const phaseList = [...phaseMeta.values()];
   const selectedSegment = segments.find((s) => s.segmentId === selected) ?? null;
 
   return (
@@ -187,7 +192,7 @@ export function CasePage({ caseId, jumpToMs }: { caseId: string; jumpToMs: numbe
             caseStartMs={c.startedAtMs}
             segment={selectedSegment}
             segments={segments}
-            phases={data.phases}
+            phases={phaseList}
             currentMs={currentMs}
             source={activeSource}
             onChanged={reload}

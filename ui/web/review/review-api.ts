@@ -149,12 +149,16 @@ export interface SearchResult {
 }
 
 export const reviewApi = {
-  me: () => api<{ user: User }>('/api/auth/me').then((r) => r.user),
-  login: (username: string, password: string) =>
-    api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } }).then(
-      (r) => r.user,
-    ),
-  logout: () => api<void>('/api/auth/logout', { method: 'POST', body: {} }),
+  me,
+  login: async (username: string, password: string) => {
+    const r = await api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } });
+    rememberSession(true);
+    return r.user;
+  },
+  logout: () => {
+    rememberSession(false);
+    return api<void>('/api/auth/logout', { method: 'POST', body: {} });
+  },
   cases: (q: {
     procedure?: string;
     surgeonId?: string;

@@ -42,3 +42,29 @@ export function textColorOn(hex: string): '#000' | '#fff' {
   const lum = 0.2126 * lin((n >> 16) & 255) + 0.7152 * lin((n >> 8) & 255) + 0.0722 * lin(n & 255);
   return lum > 0.179 ? '#000' : '#fff';
 }
+
+const FALLBACK_COLORS = [
+  '#3fa7d6',
+  '#f4a259',
+  '#59cd90',
+  '#ee6352',
+  '#b388eb',
+  '#fac05e',
+  '#8e9aaf',
+  '#4ecdc4',
+];
+
+/**
+ * Name and colour for a phase the loaded model does not describe (a case recorded under an
+ * older model, or no model loaded): "clipping_cutting" → "Clipping cutting", a stable colour.
+ */
+export function fallbackPhase(id: string): { id: string; displayName: string; color: string } {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const words = id.replace(/[_-]+/g, ' ').trim();
+  return {
+    id,
+    displayName: words.charAt(0).toUpperCase() + words.slice(1),
+    color: FALLBACK_COLORS[h % FALLBACK_COLORS.length]!,
+  };
+}

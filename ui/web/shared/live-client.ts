@@ -18,8 +18,8 @@ export interface LiveClientOptions {
   clock?: ServerClock;
 }
 
-/** WebSocket close codes the server uses to refuse a client (no point retrying fast). */
-const AUTH_CLOSE_CODES = new Set([1008, 4001, 4003]);
+/** Where the client asks, after a refused upgrade, whether the daemon itself is up. */
+const HEALTH_URL = '/healthz';
 
 /**
  * The live channel client: applies the snapshot then deltas, tracks the server clock,
@@ -67,6 +67,10 @@ export class LiveClient {
       return;
     }
     this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+    };
     this.armSilence();
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return;
@@ -83,13 +87,11 @@ export class LiveClient {
       this.ws = undefined;
       clearTimeout(this.silenceTimer);
       if (this.stopped) return;
-      if (AUTH_CLOSE_CODES.has(ev.code)) {
-        this.update({ link: 'unauthorized' });
-        this.backoffMs = CLIENT.reconnectMaxMs;
-      } else {
-        this.markUnreachableSoon();
-      }
+      this.markUnreachableSoon();
       this.scheduleReconnect();
+      // Never opened: either the daemon is down, or it refused the upgrade (401/403: the
+      // display token is wrong or revoked). The health probe tells the two apart.
+      if (!opened && ev.code === 1006) void this.probeRefusal();
     };
     // Errors are followed by close; nothing else to do here (and nothing to log: a daemon
     // restart is expected and must not fill the console).
@@ -121,6 +123,18 @@ export class LiveClient {
     this.update({ link: this.view.state ? 'live' : this.view.link, lastMessageAtMs: msg.serverTimeMs });
   }
 
+  private async probeRefusal(): Promise<void> {
+    try {
+      const res = await fetch(HEALTH_URL, { cache: 'no-store' });
+      if (res.ok && !this.ws && !this.stopped) {
+        clearTimeout(this.unreachableTimer);
+        this.update({ link: 'unauthorized' });
+      }
+    } catch {
+      // Daemon down: "unreachable" stands.
+    }
+  }
+
   private send(msg: LiveClientMessage): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
@@ -139,7 +153,7 @@ export class LiveClient {
   }
 
   private markUnreachableSoon(): void {
-    if (this.view.link === 'unreachable') return;
+    if (this.view.link === 'unreachable' || this.view.link === 'unauthorized') return;
     clearTimeout(this.unreachableTimer);
     this.unreachableTimer = setTimeout(() => this.update({ link: 'unreachable' }), CLIENT.unreachableGraceMs);
   }
