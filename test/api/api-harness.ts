@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../config/index.js';
 import { EventBus } from '../../daemon/bus.js';
@@ -101,3 +101,12 @@ export async function startHarness(
 }
 
 export const bearer = (token: string | undefined) => (token ? { authorization: `Bearer ${token}` } : {});
+
+/** app.inject with a bearer token (none: anonymous). */
+export function call(
+  h: Harness,
+  req: { method: string; url: string; payload?: unknown; headers?: Record<string, string> },
+  token?: string,
+): Promise<LightMyRequestResponse> {
+  return h.app.inject({ ...req, headers: { ...req.headers, ...bearer(token) } } as InjectOptions);
+}

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
-import type { CasesServices } from '../../daemon/cases/index.js';
+import { actorId, type CasesServices } from '../../daemon/cases/index.js';
 import { ROOT } from '../../daemon/paths.js';
 import { Accounts, checkAccess, LoginLimiter } from '../auth/index.js';
 import type { RoutePlugin } from '../http-part.js';
@@ -31,7 +31,9 @@ export const OPENAPI_INFO = {
   description:
     'REST API and live channel of the orsight operating-room appliance. Authenticate with the ' +
     'session cookie set by POST /api/auth/login, or `Authorization: Bearer <token>`. Roles nest: ' +
-    'display ⊂ clinician ⊂ admin. Every error has the ErrorBody shape.',
+    'display ⊂ clinician ⊂ admin. Every error has the ErrorBody shape. The live channel is a ' +
+    'WebSocket at GET /api/live (display and up; `?token=` for display tokens): a snapshot on ' +
+    'connect, then deltas and heartbeats, each with serverTimeMs (see ui/live-types.ts).',
 };
 
 function packageVersion(): string {
@@ -102,7 +104,17 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
           // Deny by default: a route without an access level is admin-only.
           const access = req.routeOptions.config.access ?? 'admin';
           const denied = checkAccess(ctx.accounts, req, access);
-          if (denied) return sendError(reply, denied.code, denied.message);
+          if (!denied) return;
+          // Media routes audit every request themselves (onResponse), denials included.
+          if (!req.routeOptions.config.mediaAudit) {
+            ctx.services().audit.append({
+              actor: req.principal ? actorId(req.principal) : 'anonymous',
+              action: 'access.denied',
+              ip: req.ip,
+              detail: { method: req.method, route: req.routeOptions.url, status: denied.statusCode },
+            });
+          }
+          return sendError(reply, denied.code, denied.message);
         });
         authRoutes(api, ctx);
         caseRoutes(api, ctx);

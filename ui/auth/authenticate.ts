@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route (checked before the handler). */
     access?: Access;
+    /** Media routes: the audit action every request to the route leaves, whatever its outcome. */
+    mediaAudit?: string;
   }
 }
 

@@ -3,7 +3,7 @@ import send from '@fastify/send';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RecordingRow } from '../../../daemon/cases/index.js';
-import { type ApiContext, auditRead } from '../context.js';
+import { type ApiContext, actorOf } from '../context.js';
 import { ApiError, ErrorBody } from '../errors.js';
 import { CaseParams, MediaParams, PlaylistParams, RecordingList } from '../schemas.js';
 
@@ -19,6 +19,25 @@ const chunkUrl = (r: RecordingRow) =>
  * request can name a file of its own choosing. Every access is audited.
  */
 export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // One audit entry per media request, whatever its outcome (denied, missing, served, ranged).
+  app.addHook('onResponse', async (req, reply) => {
+    const action = req.routeOptions.config.mediaAudit;
+    if (!action) return;
+    const params = (req.params ?? {}) as Record<string, string | undefined>;
+    ctx.services().audit.append({
+      actor: req.principal ? actorOf(req) : 'anonymous',
+      action,
+      target: params.id ?? null,
+      ip: req.ip,
+      detail: {
+        status: reply.statusCode,
+        ...(params.source ? { source: params.source } : {}),
+        ...(params.name ? { name: params.name } : {}),
+        ...(req.headers.range ? { range: req.headers.range } : {}),
+      },
+    });
+  });
+
   const repo = () => ctx.services().repo;
   const requireCase = (id: string) => {
     if (!repo().getCase(id)) throw new ApiError('CASE_NOT_FOUND', `no case ${id}`);
@@ -27,7 +46,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: Static<typeof CaseParams> }>(
     '/cases/:id/recordings',
     {
-      config: { access: 'clinician' },
+      config: { access: 'clinician', mediaAudit: 'media.list' },
       schema: {
         tags,
         summary: 'Recording chunks of a case, per source, with playlist URLs',
@@ -38,7 +57,6 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       requireCase(req.params.id);
       const rows = repo().recordings(req.params.id);
-      auditRead(ctx, req, 'media.list', req.params.id, { chunks: rows.length });
       const sources = [...new Set(rows.map((r) => r.source_name))];
       return {
         items: rows.map((r) => ({
@@ -61,7 +79,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: Static<typeof PlaylistParams> }>(
     '/cases/:id/media/:source/playlist.m3u8',
     {
-      config: { access: 'clinician' },
+      config: { access: 'clinician', mediaAudit: 'media.playlist' },
       schema: {
         tags,
         summary: 'An HLS (VOD) playlist of one source’s chunks',
@@ -77,7 +95,6 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
           'MEDIA_NOT_FOUND',
           `case ${req.params.id} has no recording of ${req.params.source}`,
         );
-      auditRead(ctx, req, 'media.playlist', req.params.id, { source: req.params.source });
       const target = Math.max(1, ...rows.map((r) => Math.ceil(r.duration_ms / 1000)));
       const lines = [
         '#EXTM3U',
@@ -102,7 +119,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: Static<typeof MediaParams> }>(
     '/cases/:id/media/:source/:name',
     {
-      config: { access: 'clinician' },
+      config: { access: 'clinician', mediaAudit: 'media.view' },
       schema: {
         tags,
         summary: 'One recording chunk; supports HTTP range requests',
@@ -126,7 +143,6 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
         req.log.error({ recordingId: row.id }, 'recording path outside the recordings folder; refused');
         throw new ApiError('MEDIA_NOT_FOUND', `chunk ${name} is not available`);
       }
-      auditRead(ctx, req, 'media.view', id, { source, name, range: req.headers.range ?? null });
       const result = await send(req.raw, rel.split(sep).join('/'), {
         root: ctx.recordingsDir,
         dotfiles: 'deny',

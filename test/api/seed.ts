@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ModelInfo } from '../../inference/index.js';
+import type { Harness } from './api-harness.js';
+
+export const PHASES = ['preparation', 'calot_triangle_dissection', 'clipping_and_cutting'];
+export const LABEL = 'Jane Roe, bed 7';
+
+export const testModel = (): ModelInfo => ({
+  name: 'test-model',
+  procedure: 'lap_chole',
+  version: 't-1',
+  classes: [...PHASES, 'out_of_body'],
+  transitions: {
+    preparation: ['calot_triangle_dissection'],
+    calot_triangle_dissection: ['clipping_and_cutting'],
+    clipping_and_cutting: [],
+  },
+  outOfBodyClass: 'out_of_body',
+  backend: 'cpu',
+  phases: PHASES.map((id, i) => ({
+    id,
+    displayName: id.replace(/_/g, ' '),
+    color: `#1${i}1${i}1${i}`,
+    typicalDurationS: 60 * (i + 1),
+  })),
+});
+
+export interface Seeded {
+  caseId: string;
+  segmentIds: string[];
+  bookmarkId: string;
+  correctionId: string;
+  /** Chunk file names (endoscope source) and their bytes. */
+  chunks: Array<{ name: string; bytes: Buffer }>;
+}
+
+/**
+ * A completed case with three phases, a bookmark, a correction and two recording chunks on
+ * disk (random bytes: the media routes serve files, they do not decode them), written
+ * through the real bus and engine.
+ */
+export function seedCase(h: Harness): Seeded {
+  const admin = { kind: 'user', id: h.ids.admin, username: 'alice', role: 'admin' } as const;
+  h.bus.emit('inference.model', testModel());
+  const c = h.services.engine.startCase(admin, { label: LABEL, surgeonId: 's-1' });
+  const t = c.startedAtMs;
+  const ev = (phase: string, atMs: number) =>
+    h.bus.emit('inference.phase', {
+      type: 'phase_started',
+      source: 'endoscope',
+      phase,
+      atMs,
+      confidence: 0.9,
+      modelVersion: 't-1',
+    });
+  ev('preparation', t);
+  ev('calot_triangle_dissection', t + 1);
+  ev('clipping_and_cutting', t + 2);
+  const chunks = ['00000.mp4', '00001.mp4'].map((name, i) => {
+    const bytes = randomBytes(50_000 + i * 1000);
+    const rel = `${c.id}/endoscope/${name}`;
+    mkdirSync(dirname(join(h.recordingsDir, rel)), { recursive: true });
+    writeFileSync(join(h.recordingsDir, rel), bytes);
+    h.bus.emit('capture.chunk_closed', {
+      caseId: c.id,
+      source: 'endoscope',
+      path: rel,
+      startedAtMs: t + i * 10_000,
+      durationMs: 10_000,
+      sizeBytes: bytes.length,
+    });
+    return { name, bytes };
+  });
+  const bm = h.services.engine.addBookmark(admin, c.id, { note: 'critical view of safety', atMs: t });
+  h.services.engine.stopCase(admin, c.id);
+  const segs = h.services.repo.segments(c.id);
+  const corr = h.services.engine.addCorrection(admin, c.id, {
+    kind: 'relabel',
+    segmentId: segs[2]!.id,
+    phase: 'calot_triangle_dissection',
+  });
+  return {
+    caseId: c.id,
+    segmentIds: segs.map((s) => s.id),
+    bookmarkId: bm.id,
+    correctionId: corr.id,
+    chunks,
+  };
+}
+
+/** A fingerprint of every table a refused request must leave alone. */
+export function domainFingerprint(h: Harness): string {
+  const tables = [
+    'cases',
+    'phase_segments',
+    'events',
+    'bookmarks',
+    'corrections',
+    'recordings',
+    'users',
+    'display_tokens',
+  ];
+  return JSON.stringify(
+    tables.map((t) => h.services.store.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
+  );
+}
