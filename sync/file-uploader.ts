@@ -123,6 +123,12 @@ export class FileUploader {
     const state = await this.fileState(item, rec, path, sizeBytes);
     const root = `${this.fileRoot}/${state.file_id}`;
     this.current = { fileId: state.file_id, ackedBytes: this.ackedBytes(state.file_id), sizeBytes };
+    if (this.current.ackedBytes > 0) {
+      this.log.info(
+        { fileId: state.file_id, fromBytes: this.current.ackedBytes, sizeBytes },
+        'resuming upload after the last acknowledged chunk',
+      );
+    }
 
     if (state.init_acked_at === null) {
       const meta: FileMeta = {

@@ -213,12 +213,17 @@ export class CentralStore {
     offsetBytes: number,
     sizeBytes: number,
     sha256: string | null,
-  ): void {
+  ): boolean {
+    const before = this.db
+      .prepare('SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?')
+      .get(id.site, id.device, fileId, offsetBytes);
+    if (before) this.bump('chunks_resent');
     this.db
       .prepare(
         'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
       )
       .run(id.site, id.device, fileId, offsetBytes, sizeBytes, sha256);
+    return before === undefined;
   }
 
   chunks(id: DeviceId, fileId: string): Array<{ offset_bytes: number; size_bytes: number }> {
