@@ -10,7 +10,7 @@ import { ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { launchChromium, screenshot, watchedPage } from './browser.js';
 import { ensureWebBuilt, type RunningDaemon, startDaemon, writeConfig } from './daemon.js';
-import { pairDisplay } from './seed.js';
+import { seedAccounts } from './seed.js';
 
 const SIM_SEED = 7;
 const SIM_MINUTES = 1.5;
@@ -65,6 +65,23 @@ async function shown(page: Page) {
   });
 }
 
+/** Opens a case through the API as an admin unless one is open already (409). */
+async function ensureCaseOpen(baseUrl: string, admin: { username: string; password: string }) {
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  });
+  expect(login.status).toBe(200);
+  const { token: bearer } = (await login.json()) as { token: string };
+  const res = await fetch(`${baseUrl}/api/cases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ procedure: 'lap_chole' }),
+  });
+  expect([201, 409]).toContain(res.status);
+}
+
 const seconds = (clock: string | null) =>
   (clock ?? '').split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
 
@@ -74,6 +91,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
   let dataDir: string;
   let configFile: string;
   let token: string;
+  let admin: { username: string; password: string };
   let labels: CaseLabels;
 
   beforeAll(async () => {
@@ -81,7 +99,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     dataDir = join(dir, 'data');
     const [video] = await Promise.all([simVideo(), ensureWebBuilt()]);
     labels = video.labels;
-    token = await pairDisplay(dataDir);
+    ({ token, admin } = await seedAccounts(dataDir));
     configFile = writeConfig(dir, {
       device: { room_name: 'OR 3' },
       capture: {
@@ -178,8 +196,10 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       /WebSocket connection to .* failed/,
       /ERR_CONNECTION_REFUSED/,
     ]);
+    // A case is open (started by the sim video, or else by an admin, as staff would).
+    await ensureCaseOpen(daemon.baseUrl, admin);
     await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(token)}`);
-    await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live');
+    await waitFor(async () => (await shown(page)).caseTime !== null, 30_000, 'display showing the case');
     await page.evaluate(() => {
       (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
     });
@@ -191,8 +211,11 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
     const greyed = await shown(page);
     expect(greyed.banner).toMatch(/unreachable/i);
-    // The last known phase stays on screen, greyed.
+    // The last known phase and timers stay on screen, greyed and frozen at the last data.
     expect(greyed.phaseText).toBe(before.phaseText);
+    expect(greyed.caseTime).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await shown(page)).caseTime).toBe(greyed.caseTime);
     const filter = await page.locator('.display-main').evaluate((el) => getComputedStyle(el).filter);
     expect(filter).toContain('grayscale');
     await screenshot(page, 'display-unreachable');
@@ -203,6 +226,13 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
     ).toBe(true);
     expect((await shown(page)).banner).toBeNull();
+    // Timers run again, from the restarted daemon's clock, right after the reconnect.
+    const back = await shown(page);
+    await waitFor(
+      async () => seconds((await shown(page)).caseTime) >= seconds(back.caseTime) + 1,
+      5000,
+      'the case timer ticking again',
+    );
     expect(errors).toEqual([]);
     await context.close();
   });

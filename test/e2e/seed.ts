@@ -174,8 +174,10 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
   }
 }
 
-/** Pairs a display in a fresh data dir (schema applied) and returns its token. */
-export async function pairDisplay(dataDir: string): Promise<string> {
+/** Pairs a display and adds an admin in a fresh data dir (schema applied). */
+export async function seedAccounts(
+  dataDir: string,
+): Promise<{ token: string; admin: { username: string; password: string } }> {
   mkdirSync(dataDir, { recursive: true });
   const store = Store.open({
     file: join(dataDir, 'orsight.db'),
@@ -185,7 +187,9 @@ export async function pairDisplay(dataDir: string): Promise<string> {
   });
   try {
     const accounts = new Accounts(store, { scryptCost: 1024, passwordMinChars: 10, sessionTtlMs: 3600_000 });
-    return accounts.pairDisplay('wall', 'seed').token;
+    const admin = { username: 'it-admin', password: 'admin-pass-1234' };
+    await accounts.createUser(admin.username, admin.password, 'admin');
+    return { token: accounts.pairDisplay('wall', 'seed').token, admin };
   } finally {
     store.close();
   }

@@ -68,7 +68,8 @@ export function DisplayApp({ view, clock, paired }: Props) {
                 : 'Connecting…'}
           </p>
         ) : state.case ? (
-          <CaseView state={state} now={now} />
+          // While unreachable the timers stop at the last data received: frozen, greyed, honest.
+          <CaseView state={state} now={stale && view.lastMessageAtMs !== null ? view.lastMessageAtMs : now} />
         ) : (
           <p class="big-message" data-testid="no-case">
             No case in progress
