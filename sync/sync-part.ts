@@ -19,7 +19,6 @@ import { defaultClientId, deviceTopics, fileResponseTopic } from './topics.js';
 import { UploadWindow } from './upload-window.js';
 
 const ORSIGHT_VERSION = '0.1.0';
-const DISK_CHECK_EVERY_MS = 10_000;
 const SESSION_EXPIRY_S = 7 * 86_400;
 
 export interface SyncPartDeps {
@@ -177,7 +176,7 @@ export class SyncPart implements Part {
       const nowMs = Date.now();
       const synced = this.outbox?.markSyncedCases(nowMs) ?? [];
       for (const caseId of synced) this.deps.log.info({ caseId }, 'case fully synced to headquarters');
-      if (nowMs - this.lastDiskCheckMs >= DISK_CHECK_EVERY_MS) {
+      if (nowMs - this.lastDiskCheckMs >= this.deps.config.sync.disk_check_interval_s * 1000) {
         this.lastDiskCheckMs = nowMs;
         void this.disk
           ?.check()

@@ -81,6 +81,7 @@ export const syncSection = Section('Sync to headquarters over MQTT.', {
     0,
     10_000_000,
   ),
+  disk_check_interval_s: Int('How often the disk policy is checked.', 10, 1, 3600),
   outbox_max_age_h: Int(
     'Disk policy: pending items older than this are dropped (counted, reported, logged); 0 = never.',
     0,

@@ -109,6 +109,21 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
         });
         box.child.kill('SIGKILL');
         await box.exited;
+        if (k === 0) {
+          // The broker publishes the Will: headquarters sees the box offline.
+          await waitFor(
+            () => {
+              const db = centralDb(centralDir);
+              const row = db.prepare(`SELECT state FROM devices WHERE device = 'or-1'`).get() as
+                | { state: string }
+                | undefined;
+              db.close();
+              return row?.state === 'offline';
+            },
+            10_000,
+            'Will to mark the box offline',
+          );
+        }
       }
       const box = spawnBox(overrides);
       try {
