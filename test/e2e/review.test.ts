@@ -211,6 +211,60 @@ describe('review page in Chromium', () => {
     await context.close();
   });
 
+  it('admin: sources, model, users, displays and audit; a display paired here goes live, revoked it is refused', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`${daemon.baseUrl}/admin`);
+    await page.getByLabel('User name').fill(seed.admin.username);
+    await page.getByLabel('Password').fill(seed.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const panel = (title: string) => page.getByRole('region', { name: title });
+    await expect.poll(() => panel('Users').textContent()).toContain(seed.clinician.username);
+    await expect.poll(() => panel('Display tokens').textContent()).toContain('or-1 wall');
+    await expect.poll(() => panel('Audit log').textContent()).toContain('login.ok');
+    await expect.poll(() => panel('Sources').textContent()).not.toContain('Loading');
+    await expect.poll(() => panel('Model').textContent()).not.toContain('Loading');
+
+    // Pair a new screen from the admin page, open its link: the display goes live.
+    await panel('Display tokens').getByLabel('Screen name').fill('or-2 wall');
+    await panel('Display tokens').getByRole('button', { name: 'Pair a display' }).click();
+    const link = await page.getByTestId('pairing-link').textContent();
+    expect(link).toMatch(/\/display#token=osd_/);
+    // The wall screen is another browser: it has only its token, not the admin's session.
+    const wallContext = await browser.newContext();
+    const wall = await watchedPage(wallContext, [/WebSocket connection to .* failed/]);
+    await wall.page.goto(link!);
+    await waitFor(
+      () =>
+        wall.page
+          .getByTestId('link-state')
+          .getAttribute('data-state')
+          .then((s) => s === 'live'),
+      15_000,
+      'the newly paired display live',
+    );
+
+    // Revoke it: the screen, reloaded, says it is not paired (and shows no data).
+    const row = panel('Display tokens').getByRole('row', { name: /or-2 wall/ });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => row.textContent()).toContain('revoked');
+    await wall.page.reload();
+    await waitFor(
+      () =>
+        wall.page
+          .getByTestId('display')
+          .getAttribute('data-status')
+          .then((s) => s === 'unauthorized'),
+      15_000,
+      'the revoked display refused',
+    );
+    expect(await wall.page.getByTestId('case-time').count()).toBe(0);
+    expect(wall.errors).toEqual([]);
+    expect(errors).toEqual([]);
+    await wallContext.close();
+    await context.close();
+  });
+
   it(`ships at most ${MAX_PAGE_JS_GZIP_BYTES / 1024} kB of gzipped JavaScript per page, and logs no errors`, async () => {
     const context: BrowserContext = await browser.newContext();
     const sizes: Record<string, number> = {};

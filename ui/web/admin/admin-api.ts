@@ -53,11 +53,10 @@ export const adminApi = {
     return doc.paths?.['/api/sync/status'] ? api<Record<string, unknown>>('/api/sync/status') : null;
   },
   users: () => api<{ items: UserRow[] }>('/api/users').then((r) => r.items),
-  tokens: () => api<{ items: DisplayTokenRow[] }>('/api/display-tokens').then((r) => r.items),
+  tokens: () => api<{ items: DisplayTokenRow[] }>('/api/displays').then((r) => r.items),
   createToken: (name: string) =>
-    api<{ id: string; token: string }>('/api/display-tokens', { method: 'POST', body: { name } }),
-  revokeToken: (id: string) =>
-    api<void>(`/api/display-tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    api<{ display: DisplayTokenRow; token: string }>('/api/displays', { method: 'POST', body: { name } }),
+  revokeToken: (id: string) => api<unknown>(`/api/displays/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   audit: (limit: number) =>
     api<{ items: AuditRow[] }>('/api/audit', { query: { limit } }).then((r) => r.items),
 };
