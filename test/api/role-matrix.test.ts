@@ -5,7 +5,7 @@ import type { LiveMessage } from '../../ui/live-types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { bearer, call, type Harness, startHarness } from './api-harness.js';
 import { routeTable } from './route-table.js';
-import { domainFingerprint, LABEL, type Seeded, seedCase } from './seed.js';
+import { domainFingerprint, LABEL, type Seeded, seedCase, seedExport } from './seed.js';
 
 type Who = 'anonymous' | 'display token' | 'display user' | 'clinician' | 'admin';
 const WHO: Who[] = ['anonymous', 'display token', 'display user', 'clinician', 'admin'];
@@ -39,6 +39,7 @@ function tokenFor(who: Who): string | undefined {
 beforeAll(async () => {
   h = await startHarness(tempDir(), { listen: true });
   s = seedCase(h);
+  await seedExport(h, s);
 });
 afterAll(() => h?.close());
 

@@ -237,6 +237,25 @@ export function routeTable(): RouteSpec[] {
       unknownId: (s) => ({ url: `${c(s)}/media/endoscope/99999.mp4`, code: 'MEDIA_NOT_FOUND' }),
     },
     {
+      route: 'POST /api/cases/:id/export',
+      access: 'clinician',
+      ok: 200,
+      valid: (_h, s) => ({
+        method: 'POST',
+        url: `${c(s)}/export`,
+        payload: { segmentId: s.segmentIds[0], source: 'endoscope' },
+      }),
+      wrongType: { segmentId: 1, source: 'endoscope' },
+      unknownId: () => ({ url: `/api/cases/${ZERO}/export`, code: 'CASE_NOT_FOUND' }),
+    },
+    {
+      route: 'GET /api/cases/:id/exports/:name',
+      access: 'clinician',
+      ok: 200,
+      valid: (_h, s) => ({ method: 'GET', url: `${c(s)}/exports/${s.exportName}` }),
+      unknownId: (s) => ({ url: `${c(s)}/exports/nothing.mp4`, code: 'MEDIA_NOT_FOUND' }),
+    },
+    {
       route: 'GET /api/users',
       access: 'admin',
       ok: 200,

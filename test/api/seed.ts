@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ModelInfo } from '../../inference/index.js';
 import type { Harness } from './api-harness.js';
@@ -34,12 +34,34 @@ export interface Seeded {
   correctionId: string;
   /** Chunk file names (endoscope source) and their bytes. */
   chunks: Array<{ name: string; bytes: Buffer }>;
+  /** A clip exported through the API (seedExport). */
+  exportName?: string;
+}
+
+/** A short real H.264 MP4, as the recorder writes them (GStreamer). */
+function writeChunk(file: string, frames: number): void {
+  mkdirSync(dirname(file), { recursive: true });
+  execFileSync('gst-launch-1.0', [
+    '-q',
+    'videotestsrc',
+    `num-buffers=${frames}`,
+    '!',
+    'video/x-raw,width=64,height=48,framerate=10/1',
+    '!',
+    'x264enc',
+    '!',
+    'h264parse',
+    '!',
+    'mp4mux',
+    '!',
+    'filesink',
+    `location=${file}`,
+  ]);
 }
 
 /**
- * A completed case with three phases, a bookmark, a correction and two recording chunks on
- * disk (random bytes: the media routes serve files, they do not decode them), written
- * through the real bus and engine.
+ * A completed case with three phases, a bookmark, a correction and two real MP4 recording
+ * chunks on disk, written through the real bus and engine.
  */
 export function seedCase(h: Harness): Seeded {
   const admin = { kind: 'user', id: h.ids.admin, username: 'alice', role: 'admin' } as const;
@@ -59,10 +81,9 @@ export function seedCase(h: Harness): Seeded {
   ev('calot_triangle_dissection', t + 1);
   ev('clipping_and_cutting', t + 2);
   const chunks = ['00000.mp4', '00001.mp4'].map((name, i) => {
-    const bytes = randomBytes(50_000 + i * 1000);
     const rel = `${c.id}/endoscope/${name}`;
-    mkdirSync(dirname(join(h.recordingsDir, rel)), { recursive: true });
-    writeFileSync(join(h.recordingsDir, rel), bytes);
+    writeChunk(join(h.recordingsDir, rel), 20 + i * 10);
+    const bytes = readFileSync(join(h.recordingsDir, rel));
     h.bus.emit('capture.chunk_closed', {
       caseId: c.id,
       source: 'endoscope',
@@ -105,4 +126,16 @@ export function domainFingerprint(h: Harness): string {
   return JSON.stringify(
     tables.map((t) => h.services.store.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
   );
+}
+
+/** Exports the first phase of the seeded case through the API, so the download route has a clip. */
+export async function seedExport(h: Harness, s: Seeded): Promise<void> {
+  const r = await h.app.inject({
+    method: 'POST',
+    url: `/api/cases/${s.caseId}/export`,
+    headers: { authorization: `Bearer ${h.tokens.clinician}` },
+    payload: { segmentId: s.segmentIds[0], source: 'endoscope' },
+  });
+  if (r.statusCode !== 200) throw new Error(`export failed: ${r.body}`);
+  s.exportName = (r.json() as { name: string }).name;
 }

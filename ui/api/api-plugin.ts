@@ -12,12 +12,14 @@ import type { RoutePlugin } from '../http-part.js';
 import { LiveHub, liveRoute } from '../live/index.js';
 import type { ApiContext } from './context.js';
 import { apiErrorHandler, sendError } from './errors.js';
+import { exportRoutes } from './export.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { caseRoutes } from './routes/case-routes.js';
 import { infoRoutes } from './routes/info-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { timelineRoutes } from './routes/timeline-routes.js';
+import { Empty } from './schemas.js';
 import { apiValidatorCompiler } from './validator.js';
 
 export interface ApiPluginOptions {
@@ -95,6 +97,11 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
     await app.register(
       async (api) => {
         api.setValidatorCompiler(apiValidatorCompiler);
+        // A route that takes no query parameters refuses any (a typo is an error, not ignored).
+        api.addHook('onRoute', (route) => {
+          route.schema ??= {};
+          route.schema.querystring ??= Empty;
+        });
         api.setErrorHandler(apiErrorHandler);
         api.setNotFoundHandler((req, reply) =>
           sendError(reply, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
@@ -120,6 +127,7 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
         caseRoutes(api, ctx);
         timelineRoutes(api, ctx);
         mediaRoutes(api, ctx);
+        exportRoutes(api, ctx);
         infoRoutes(api, ctx);
         adminRoutes(api, ctx);
         liveRoute(api, hub);
