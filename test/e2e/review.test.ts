@@ -133,7 +133,20 @@ describe('review page in Chromium', () => {
     // The first phase now ends where the second starts: the model's 0:12 was moved, not duplicated.
     await expect.poll(() => phaseButtons.count()).toBe(c.segments.length);
 
-    // Keyboard: "]" jumps to the next phase start.
+    // Keyboard only: a phase is a real button (focus + Enter seeks), "?" shows the shortcuts.
+    await phaseButtons.first().focus();
+    await page.keyboard.press('Enter');
+    await waitFor(
+      async () => {
+        const s = await playerState(page);
+        return s.chunkStartMs === c.chunks[0]!.startedAtMs && s.currentTimeS < 1.5;
+      },
+      10_000,
+      'Enter on the first phase to seek to the case start',
+    );
+    await page.locator('body').press('?');
+    await page.getByTestId('shortcut-help').waitFor();
+    // "]" jumps to the next phase start.
     await page.locator('body').press(']');
     await waitFor(
       async () => {
