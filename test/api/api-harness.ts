@@ -100,7 +100,8 @@ export async function startHarness(
   };
 }
 
-export const bearer = (token: string | undefined) => (token ? { authorization: `Bearer ${token}` } : {});
+export const bearer = (token: string | null | undefined): Record<string, string> =>
+  token ? { authorization: `Bearer ${token}` } : {};
 
 /** app.inject with a bearer token (none: anonymous). */
 export function call(
