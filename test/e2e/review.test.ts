@@ -5,6 +5,7 @@ import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { launchChromium, screenshot, watchedPage } from './browser.js';
 import { ensureWebBuilt, type RunningDaemon, startDaemon } from './daemon.js';
+import { mp4DurationMs } from './mp4.js';
 import { type SeedResult, seedDataDir } from './seed.js';
 
 const MAX_PAGE_JS_GZIP_BYTES = 300 * 1024;
@@ -133,6 +134,20 @@ describe('review page in Chromium', () => {
     // The first phase now ends where the second starts: the model's 0:12 was moved, not duplicated.
     await expect.poll(() => phaseButtons.count()).toBe(c.segments.length);
 
+    // Export the third phase as a clip (server side, stream copy) and download it.
+    await page.locator(`[data-testid=phase-button][data-segment-id="${third.id}"]`).click();
+    await page.getByTestId('export-clip').click();
+    const exportLink = page.getByTestId('export-link');
+    await exportLink.waitFor({ timeout: 60_000 });
+    const clip = await page.request.get(
+      new URL((await exportLink.getAttribute('href'))!, daemon.baseUrl).href,
+    );
+    expect(clip.status()).toBe(200);
+    expect(clip.headers()['content-type']).toMatch(/video\/mp4/);
+    const clipBytes = await clip.body();
+    // The third phase (0:27–0:40) lies in the second chunk: the clip is that chunk, 20 s.
+    expect(Math.abs(mp4DurationMs(clipBytes) - 20_000)).toBeLessThanOrEqual(500);
+
     // Keyboard only: a phase is a real button (focus + Enter seeks), "?" shows the shortcuts.
     await phaseButtons.first().focus();
     await page.keyboard.press('Enter');
@@ -196,12 +211,20 @@ describe('review page in Chromium', () => {
       `/api/cases/${seed.case.caseId}`,
       `/api/cases/${seed.case.caseId}/recordings`,
       mediaUrl,
-      `${mediaUrl}?download=1`,
+      `/api/cases/${seed.case.caseId}/media/endoscope/playlist.m3u8`,
+      `/api/cases/${seed.case.caseId}/exports/clip.mp4`,
     ]) {
       const res = await api(path, display);
       expect(res.status, path).toBe(403);
       expect(((await res.json()) as { code: string }).code).toBe('FORBIDDEN');
     }
+
+    const exportAsDisplay = await fetch(`${daemon.baseUrl}/api/cases/${seed.case.caseId}/export`, {
+      method: 'POST',
+      headers: { ...display, 'content-type': 'application/json' },
+      body: JSON.stringify({ segmentId: seed.case.segments[0]!.id, source: 'endoscope' }),
+    });
+    expect(exportAsDisplay.status).toBe(403);
 
     // A wall-display browser (paired, token in its storage and as its cookie) that opens
     // /review sees no case: the page asks it to sign in, and the media URL is refused.
