@@ -11,7 +11,7 @@ import { Accounts, checkAccess, LoginLimiter } from '../auth/index.js';
 import type { RoutePlugin } from '../http-part.js';
 import { LiveHub, liveRoute } from '../live/index.js';
 import type { ApiContext } from './context.js';
-import { apiErrorHandler, sendError } from './errors.js';
+import { apiErrorHandler, ErrorBodySchema, sendError } from './errors.js';
 import { exportRoutes } from './export.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -79,6 +79,7 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
     app.addHook('onClose', async () => hub.stop());
 
     await app.register(cookie);
+    app.addSchema(ErrorBodySchema);
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -90,6 +91,11 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
           },
         },
         security: [{ bearer: [] }, { cookie: [] }],
+      },
+      // Shared schemas keep their $id as the component name (ErrorBody).
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) =>
+          typeof json.$id === 'string' ? json.$id : `def-${i}`,
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -4,7 +4,7 @@ import { CaseError } from '../../daemon/cases/index.js';
 import { AccountError } from '../auth/index.js';
 
 /** The one error body of the API. */
-export const ErrorBody = Type.Object(
+export const ErrorBodySchema = Type.Object(
   {
     statusCode: Type.Integer(),
     code: Type.String({ description: 'Stable machine-readable code, e.g. CASE_NOT_FOUND.' }),
@@ -12,9 +12,11 @@ export const ErrorBody = Type.Object(
     message: Type.String({ description: 'What went wrong and what to do about it.' }),
     details: Type.Optional(Type.Array(Type.String())),
   },
-  { additionalProperties: false, description: 'The one error body of the API.' },
+  { $id: 'ErrorBody', additionalProperties: false, description: 'The one error body of the API.' },
 );
-export type ErrorBody = Static<typeof ErrorBody>;
+export type ErrorBody = Static<typeof ErrorBodySchema>;
+/** Routes name the shared schema (added once to the API scope) instead of repeating it. */
+export const ErrorBody = Type.Unsafe<ErrorBody>({ $ref: 'ErrorBody#' });
 
 /** Every code the API answers with, and its HTTP status. */
 export const ERROR_CATALOGUE = {
