@@ -32,7 +32,6 @@ export const casesSection = Section('Case lifecycle, live channel and prediction
     67108864,
   ),
   page_size_max: Int('REST: largest page of a list.', 200, 1, 10000),
-  label_max_chars: Int('Longest case label / bookmark note accepted.', 500, 1, 10000),
 });
 
 export const authSection = Section('Accounts, sessions and display tokens.', {

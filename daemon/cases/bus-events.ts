@@ -1,14 +1,8 @@
-import type { RecordingChunk, SourceStatus } from '../../capture/index.js';
-import type { FrameResult, ModelInfo, PhaseEvent } from '../../inference/index.js';
+import type { RecordingChunk, RecordingGap, SourceStatus } from '../../capture/index.js';
 
-/** A stretch of a case with no recording (encoder restart, source loss), from capture. */
-export interface RecordingGap {
-  source: string;
-  caseId?: string;
-  fromMs: number;
-  toMs: number;
-  reason?: string;
-}
+export type { RecordingGap };
+
+import type { FrameResult, ModelInfo, PhaseEvent } from '../../inference/index.js';
 
 /**
  * The bus events the case engine consumes. Capture and inference declare the same keys next

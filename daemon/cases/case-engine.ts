@@ -24,7 +24,7 @@ import { boundaryRange, effectiveSegments } from './timeline.js';
 export interface RecordingControl {
   startRecording(caseId: string): unknown;
   stopRecording(): unknown;
-  pauseRecording?(): unknown;
+  pauseRecording?(reason?: string): unknown;
   resumeRecording?(): unknown;
 }
 
@@ -122,7 +122,7 @@ export class CaseEngine {
         { caseId: open.id, segments: this.segments.length },
         'open case resumed from the database',
       );
-      this.callRecorder('startRecording', open.id);
+      this.startRecording(open.id);
     }
     this.publish();
   }
@@ -165,7 +165,7 @@ export class CaseEngine {
         this.outOfBody.add(e.source);
         this.recordEvent('out_of_body_in', e.atMs, e.source);
         if (this.openCase && this.o.config.inference.pause_recording_out_of_body) {
-          this.callRecorder('pauseRecording');
+          this.callRecorder('pauseRecording', 'out_of_body');
         }
         break;
       case 'out_of_body_ended':
@@ -210,6 +210,7 @@ export class CaseEngine {
         started_at: Math.round(c.startedAtMs),
         duration_ms: Math.round(c.durationMs),
         size_bytes: c.sizeBytes,
+        sha256: c.sha256 ?? null,
       }),
     );
     if (!stored)
@@ -347,7 +348,7 @@ export class CaseEngine {
     this.corrections = [];
     if (this.detected) this.startSegment(c, this.detected);
     this.o.log.info({ caseId: c.id, auto: actor.kind === 'system' }, 'case started');
-    this.callRecorder('startRecording', c.id);
+    this.startRecording(c.id);
     return c;
   }
 
@@ -598,12 +599,20 @@ export class CaseEngine {
     this.o.audit.append({ actor, action, target, ip: ip ?? null, detail });
   }
 
-  private callRecorder(method: keyof RecordingControl, caseId?: string): void {
+  /** Starts recording the case; paused at once when the camera is out of the body and pausing is configured. */
+  private startRecording(caseId: string): void {
+    this.callRecorder('startRecording', caseId);
+    const oob = [...this.outOfBody].some((s) => this.isEndoscope(s));
+    if (oob && this.o.config.inference.pause_recording_out_of_body)
+      this.callRecorder('pauseRecording', 'out_of_body');
+  }
+
+  private callRecorder(method: keyof RecordingControl, arg?: string): void {
     const rec = this.o.recorder;
     const fn = rec?.[method];
     if (!rec || !fn) return;
     try {
-      const r = (fn as (id?: string) => unknown).call(rec, caseId);
+      const r = (fn as (a?: string) => unknown).call(rec, arg);
       if (r instanceof Promise) {
         r.catch((err: unknown) => this.o.log.error({ err, call: method }, 'recorder call failed'));
       }

@@ -69,6 +69,7 @@ export interface RecordingRow {
   started_at: number;
   duration_ms: number;
   size_bytes: number;
+  sha256: string | null;
 }
 
 export interface CaseFilter {
@@ -448,14 +449,23 @@ export class CaseRepo {
 
   // ---- recordings
   /** Stores a closed chunk once (the path is unique); false when the case is unknown. */
-  insertRecording(r: Omit<RecordingRow, 'id'>): boolean {
+  insertRecording(r: Omit<RecordingRow, 'id' | 'sha256'> & { sha256?: string | null }): boolean {
     if (!this.db.prepare('SELECT 1 FROM cases WHERE id = ?').get(r.case_id)) return false;
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO recordings (id, case_id, source_name, path, started_at, duration_ms, size_bytes)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO recordings (id, case_id, source_name, path, started_at, duration_ms, size_bytes, sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(randomUUID(), r.case_id, r.source_name, r.path, r.started_at, r.duration_ms, r.size_bytes);
+      .run(
+        randomUUID(),
+        r.case_id,
+        r.source_name,
+        r.path,
+        r.started_at,
+        r.duration_ms,
+        r.size_bytes,
+        r.sha256 ?? null,
+      );
     return true;
   }
 

@@ -138,6 +138,14 @@ describe('case lifecycle', () => {
     expect(next.id).not.toBe(c.id);
   });
 
+  it('records a case started out of the body paused, and resumes when the camera goes in', async () => {
+    h = await startEngine(tempDir());
+    h.bus.emit('inference.phase', oob(false, Date.now()));
+    const c = h.s.engine.startCase(admin, {});
+    h.bus.emit('inference.phase', oob(true, Date.now()));
+    expect(h.recorder.calls).toEqual([`start:${c.id}`, 'pause', 'resume']);
+  });
+
   it('rebuilds the open case and its running phase after a restart, without duplicating it', async () => {
     h = await startEngine(tempDir());
     const c = h.s.engine.startCase(admin, {});
