@@ -120,7 +120,16 @@ export class FileUploader {
       this.drop(item, 'missing:file');
       return;
     }
-    const state = await this.fileState(item, rec, path, sizeBytes);
+    const state = this.fileState(item, rec, sizeBytes);
+    // Hash the whole file alongside the upload (another read of a file in the page cache);
+    // the checksum is only needed at fin.
+    const wholeSha: Promise<string> = state.sha256
+      ? Promise.resolve(state.sha256)
+      : sha256File(path).then((sum) => {
+          this.db.prepare('UPDATE sync_files SET sha256 = ? WHERE file_id = ?').run(sum, state.file_id);
+          return sum;
+        });
+    wholeSha.catch(() => undefined);
     const root = `${this.fileRoot}/${state.file_id}`;
     this.current = { fileId: state.file_id, ackedBytes: this.ackedBytes(state.file_id), sizeBytes };
     if (this.current.ackedBytes > 0) {
@@ -142,7 +151,7 @@ export class FileUploader {
       const init: FileInit = {
         name: rec.path.split('/').pop() ?? state.file_id,
         size: sizeBytes,
-        checksum: state.sha256,
+        checksum: state.sha256 || undefined,
         user_data: JSON.stringify(meta),
       };
       await this.request(`${root}/init`, Buffer.from(JSON.stringify(init)));
@@ -178,7 +187,12 @@ export class FileUploader {
           if (bytesRead !== len) throw new Error(`short read at ${offset}: the file changed`);
           const sum = sha256(buf);
           await this.limiter.take(len);
+          const sentAt = performance.now();
           await this.request(`${root}/${offset}/${sum}`, buf);
+          this.log.debug(
+            { fileId: state.file_id, offset, rttMs: Math.round(performance.now() - sentAt) },
+            'chunk acknowledged',
+          );
           this.db
             .prepare(
               'INSERT OR IGNORE INTO sync_file_chunks (file_id, offset_bytes, size_bytes, sha256, acked_at) VALUES (?, ?, ?, ?, ?)',
@@ -197,7 +211,7 @@ export class FileUploader {
     }
 
     try {
-      await this.request(`${root}/fin/${sizeBytes}/${state.sha256}`, Buffer.alloc(0));
+      await this.request(`${root}/fin/${sizeBytes}/${await wholeSha}`, Buffer.alloc(0));
     } catch (err) {
       if ((err as { reasonCode?: number }).reasonCode === CHECKSUM_MISMATCH) {
         // Headquarters' copy does not match: start this file over.
@@ -224,12 +238,7 @@ export class FileUploader {
     return waiting;
   }
 
-  private async fileState(
-    item: OutboxItem,
-    rec: RecordingRow,
-    path: string,
-    sizeBytes: number,
-  ): Promise<FileState> {
+  private fileState(item: OutboxItem, rec: RecordingRow, sizeBytes: number): FileState {
     const fileId = isFileId(rec.id) ? rec.id : `r-${sha256(Buffer.from(rec.id)).slice(0, 32)}`;
     const existing = this.db
       .prepare(
@@ -238,7 +247,8 @@ export class FileUploader {
       .get(fileId) as FileState | undefined;
     if (existing && existing.size_bytes === sizeBytes) return existing;
     if (existing) this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(fileId);
-    const sum = await sha256File(path);
+    // The whole-file sha256 is computed while the chunks go out (see upload); '' = not yet.
+    const sum = '';
     const state: FileState = {
       file_id: fileId,
       size_bytes: sizeBytes,

@@ -86,6 +86,8 @@ export class MqttLink {
     const client = mqtt.connect(o.url, opts);
     this.client = client;
     client.on('connect', () => {
+      // Small acks and responses must not wait for Nagle + delayed ACK (40 ms stalls).
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.failures = 0;
       this.connectedSinceMs = Date.now();
       this.log.info({ url: o.url, clientId: o.clientId }, 'connected to broker');

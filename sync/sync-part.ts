@@ -50,6 +50,7 @@ export class SyncPart implements Part {
   private timer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
   private lastDiskCheckMs = 0;
+  private checkSynced = true;
   private state: 'disabled' | 'connecting' | 'connected' | 'stopped' = 'stopped';
   private topics: ReturnType<typeof deviceTopics> | undefined;
 
@@ -172,10 +173,17 @@ export class SyncPart implements Part {
   private tick(): void {
     try {
       this.sender?.pump();
-      void this.uploader?.tick()?.then(() => this.tick());
+      void this.uploader?.tick()?.then(() => {
+        this.checkSynced = true;
+        this.tick();
+      });
       const nowMs = Date.now();
-      const synced = this.outbox?.markSyncedCases(nowMs) ?? [];
-      for (const caseId of synced) this.deps.log.info({ caseId }, 'case fully synced to headquarters');
+      // A case can only become synced when something was acknowledged or dropped.
+      if (this.checkSynced) {
+        this.checkSynced = false;
+        const synced = this.outbox?.markSyncedCases(nowMs) ?? [];
+        for (const caseId of synced) this.deps.log.info({ caseId }, 'case fully synced to headquarters');
+      }
       if (nowMs - this.lastDiskCheckMs >= this.deps.config.sync.disk_check_interval_s * 1000) {
         this.lastDiskCheckMs = nowMs;
         void this.disk
@@ -200,6 +208,7 @@ export class SyncPart implements Part {
         return;
       }
       this.sender?.onAck(msg.ids);
+      this.checkSynced = true;
       this.sender?.pump();
     } else if (topic === topics.command) {
       void this.commands

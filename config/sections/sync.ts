@@ -62,7 +62,7 @@ export const syncSection = Section('Sync to headquarters over MQTT.', {
   }),
   upload_rate_bytes_per_s: Int('Bandwidth cap for video uploads; 0 = unlimited.', 0, 0, 10_000_000_000),
   file_chunk_bytes: Int('Video upload chunk size.', 1048576, 4096, 64 * 1048576),
-  file_chunk_window: Int('Video chunks in flight at once.', 4, 1, 64),
+  file_chunk_window: Int('Video chunks in flight at once.', 8, 1, 64),
   file_response_timeout_ms: Int('How long a file-transfer step waits for its response.', 30000, 200, 600000),
   file_protocol: Enum(
     'File-transfer topics: "orsight" = orsight/v1/<site>/<device>/file/... (orsight-central over mosquitto, sender bound by ACL); "emqx" = $file/... (EMQX native file transfer).',

@@ -36,8 +36,8 @@ export class FileStore {
     }
   }
 
-  /** Truncates the part file to sizeBytes and returns its sha256. */
-  async partSha256(id: DeviceId, fileId: string, sizeBytes: number): Promise<string> {
+  /** Cuts the part file to sizeBytes (leftovers of an earlier attempt) and syncs it. */
+  async truncatePart(id: DeviceId, fileId: string, sizeBytes: number): Promise<void> {
     const path = this.partPath(id, fileId);
     await mkdir(dirname(path), { recursive: true });
     const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o640);
@@ -47,7 +47,12 @@ export class FileStore {
     } finally {
       await fh.close();
     }
-    return sha256File(path);
+  }
+
+  /** Truncates the part file to sizeBytes and returns its sha256. */
+  async partSha256(id: DeviceId, fileId: string, sizeBytes: number): Promise<string> {
+    await this.truncatePart(id, fileId, sizeBytes);
+    return sha256File(this.partPath(id, fileId));
   }
 
   /** Moves the part file into place and makes the rename durable. */

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Logger } from '../../daemon/log.js';
 import { sha256 } from '../file-hash.js';
 import { CHECKSUM_MISMATCH } from '../file-uploader.js';
@@ -53,6 +54,9 @@ export class Ingest {
   private pending: Array<{ id: DeviceId; env: RecordEnvelope }> = [];
   private flushScheduled = false;
   private fileQueue: Promise<void> = Promise.resolve();
+  private readonly segmentsInFlight = new Set<Promise<void>>();
+  /** Running whole-file sha256 per file being received in order (bounded by files in progress). */
+  private readonly hashing = new Map<string, { hash: Hash; upToBytes: number }>();
   storedTotal = 0;
   duplicatesTotal = 0;
   rejectedTotal = 0;
@@ -107,12 +111,23 @@ export class Ingest {
       }
       case 'file': {
         const { id, fileId, step } = t;
-        this.fileQueue = this.fileQueue.then(() =>
+        const run = () =>
           this.onFile(id, fileId, step, payload, topic).catch((err: Error) => {
             this.log.error({ topic, err: err.message }, 'file step failed');
             return this.respond(id, topic, UNSPECIFIED, `storage error: ${err.message}`);
-          }),
-        );
+          });
+        if (step.kind === 'segment') {
+          // Segments are written (and fsynced) concurrently; init and fin run in order, and
+          // fin only after every segment received before it is stored.
+          const p = run();
+          this.segmentsInFlight.add(p);
+          void p.finally(() => this.segmentsInFlight.delete(p));
+        } else {
+          this.fileQueue = this.fileQueue.then(async () => {
+            if (step.kind === 'fin') await Promise.all([...this.segmentsInFlight]);
+            return run();
+          });
+        }
         return;
       }
       default:
@@ -179,6 +194,9 @@ export class Ingest {
         },
         nowMs,
       );
+      const key = `${id.site}/${id.device}/${fileId}`;
+      if (this.store.chunks(id, fileId).length === 0)
+        this.hashing.set(key, { hash: createHash('sha256'), upToBytes: 0 });
       return this.respond(id, topic, OK, 'init stored');
     }
     const file = this.store.file(id, fileId);
@@ -193,8 +211,21 @@ export class Ingest {
         this.reject(topic, 'segment beyond the declared size');
         return this.respond(id, topic, UNSPECIFIED, 'segment beyond the declared size');
       }
+      // Synchronous up to here, so the running hash sees segments in arrival order.
+      this.hashInOrder(`${id.site}/${id.device}/${fileId}`, step.offsetBytes, payload);
+      const t0 = performance.now();
       await this.files.writeChunk(id, fileId, step.offsetBytes, payload);
+      const t1 = performance.now();
       this.store.addChunk(id, fileId, step.offsetBytes, payload.length, step.sha256 ?? null);
+      this.log.debug(
+        {
+          fileId,
+          offsetBytes: step.offsetBytes,
+          writeMs: Math.round(t1 - t0),
+          dbMs: Math.round(performance.now() - t1),
+        },
+        'segment stored',
+      );
       return this.respond(id, topic, OK, 'segment stored');
     }
     // fin
@@ -212,7 +243,17 @@ export class Ingest {
     }
     if (covered < step.sizeBytes)
       return this.respond(id, topic, UNSPECIFIED, `missing segments after byte ${covered}`);
-    const sum = await this.files.partSha256(id, fileId, step.sizeBytes);
+    const key = `${id.site}/${id.device}/${fileId}`;
+    const streamed = this.hashing.get(key);
+    this.hashing.delete(key);
+    // The hash kept while chunks arrived in order, else one read of the part file.
+    let sum: string;
+    if (streamed && streamed.upToBytes === step.sizeBytes) {
+      await this.files.truncatePart(id, fileId, step.sizeBytes);
+      sum = streamed.hash.digest('hex');
+    } else {
+      sum = await this.files.partSha256(id, fileId, step.sizeBytes);
+    }
     const expected = step.sha256 ?? file.sha256;
     if (expected && sum !== expected) {
       this.store.resetFile(id, fileId);
@@ -229,6 +270,18 @@ export class Ingest {
     return this.respond(id, topic, OK, 'file stored');
   }
 
+  /** Feeds the file's running sha256 while chunks arrive in offset order; gives up otherwise. */
+  private hashInOrder(key: string, offsetBytes: number, data: Buffer): void {
+    const h = this.hashing.get(key);
+    if (!h) return;
+    if (offsetBytes === h.upToBytes) {
+      h.hash.update(data);
+      h.upToBytes += data.length;
+    } else if (offsetBytes > h.upToBytes) {
+      this.hashing.delete(key);
+    }
+  }
+
   private async respond(id: DeviceId, topic: string, reasonCode: number, description: string): Promise<void> {
     const r: FileResponse = {
       vsn: '0.1',
@@ -237,7 +290,9 @@ export class Ingest {
       reason_code: reasonCode,
       reason_description: description,
     };
-    await this.link.publish(fileResponseTopic(defaultClientId(id)), JSON.stringify(r)).catch((err: Error) => {
+    // Not awaited: the next step may be stored while this response travels (the PUBACK only
+    // says the broker has it; a lost response makes the device send the step again).
+    void this.link.publish(fileResponseTopic(defaultClientId(id)), JSON.stringify(r)).catch((err: Error) => {
       this.log.warn({ topic, err: err.message }, 'file response not published');
     });
   }
@@ -251,6 +306,7 @@ export class Ingest {
   /** Waits for queued file steps (tests, shutdown). */
   async drain(): Promise<void> {
     this.flush();
+    await Promise.all([...this.segmentsInFlight]);
     await this.fileQueue;
   }
 }

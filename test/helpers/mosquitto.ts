@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { freePort, ROOT, waitFor } from './process.js';
 import { tempDir } from './tmp.js';
 
@@ -77,8 +78,12 @@ function issue(dir: string, name: string, cn: string, ext: string): Identity {
  * repository's ACL file (config/mosquitto/orsight.acl). stop()/start() restart it on the same
  * port with the same persistence directory (outage tests).
  */
-export async function startMosquitto(options: { extraConf?: string } = {}): Promise<Broker> {
-  const dir = tempDir('orsight-mosquitto-');
+export async function startMosquitto(options: { extraConf?: string; dir?: string } = {}): Promise<Broker> {
+  // Without a dir (tests) the broker and its files go away after the test file; with one
+  // (benchmarks) the caller stops it.
+  const managed = options.dir === undefined;
+  const dir = options.dir ?? tempDir('orsight-mosquitto-');
+  mkdirSync(dir, { recursive: true });
   openssl(
     [
       'req',
@@ -128,6 +133,7 @@ export async function startMosquitto(options: { extraConf?: string } = {}): Prom
     'use_identity_as_username true',
     'use_username_as_clientid true',
     'max_inflight_messages 1000',
+    'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -168,7 +174,7 @@ export async function startMosquitto(options: { extraConf?: string } = {}): Prom
     await exited;
   };
   await start();
-  afterAllStop(stop);
+  if (managed) afterAll(stop);
   return {
     port,
     url: `mqtts://127.0.0.1:${port}`,
@@ -194,10 +200,4 @@ export async function startMosquitto(options: { extraConf?: string } = {}): Prom
     stop,
     start,
   };
-}
-
-import { afterAll } from 'vitest';
-
-function afterAllStop(stop: () => Promise<void>): void {
-  afterAll(stop);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CaseWriter, type Central, centralDb, openStore, startCentral } from './harness.js';
+import { CaseWriter, centralDb, openStore, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');

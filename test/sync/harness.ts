@@ -188,7 +188,7 @@ export interface Central {
 export async function startCentral(
   broker: Broker,
   dataDir: string,
-  options: { clientId?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean } = {},
+  options: { clientId?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean; logLevel?: string } = {},
 ): Promise<Central> {
   const clientId = options.clientId ?? 'central-1';
   const id = broker.identity(clientId);
@@ -214,6 +214,8 @@ export async function startCentral(
       '100',
       '--reconnect-max-ms',
       '1000',
+      '--log-level',
+      options.logLevel ?? 'info',
     ],
     { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
