@@ -173,6 +173,23 @@ describe('live channel', () => {
     clinician.close();
   });
 
+  it('refuses pages from another origin, accepts its own', async () => {
+    const status = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${h.http.port}/api/live`, {
+          headers: bearer(h.tokens.clinician),
+          origin,
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          resolve(101);
+          ws.close();
+        });
+      });
+    expect(await status('https://evil.example')).toBe(403);
+    expect(await status(`http://127.0.0.1:${h.http.port}`)).toBe(101);
+  });
+
   it('disconnects a display whose token is revoked on its next connection', async () => {
     const pair = h.accounts.pairDisplay('temp', h.ids.admin);
     const ok = new Client(pair.token, true);

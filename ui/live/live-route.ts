@@ -13,6 +13,17 @@ export function liveRoute(app: FastifyInstance, hub: LiveHub): void {
     {
       websocket: true,
       config: { access: 'display' },
+      // A browser page from another site must not open the channel with this site's cookie.
+      preValidation: async (req, reply) => {
+        const origin = req.headers.origin;
+        if (origin === undefined || sameOrigin(origin, req.headers.host)) return;
+        return reply.code(403).send({
+          statusCode: 403,
+          code: 'FORBIDDEN',
+          error: 'Forbidden',
+          message: 'the live channel accepts connections from this site’s own pages only',
+        });
+      },
       schema: {
         tags: ['live'],
         summary: 'WebSocket: live state snapshot, then deltas and heartbeats (ui/live-types.ts)',
@@ -26,4 +37,12 @@ export function liveRoute(app: FastifyInstance, hub: LiveHub): void {
     },
     (socket, req) => hub.add(socket, req.principal?.kind === 'user' && req.principal.role !== 'display'),
   );
+}
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
