@@ -27,7 +27,11 @@ export interface SourceStatus {
   framesDropped: number;
   restarts: number;
   lastError?: string;
+  /** Code of lastError, e.g. SOURCE_UNREACHABLE, CAPS_UNSUPPORTED (see capture/protocol.ts). */
+  lastErrorCode?: string;
   recording: boolean;
+  kind?: 'v4l2' | 'rtsp' | 'file' | 'sim';
+  role?: 'endoscope' | 'room';
 }
 
 /** A recording chunk that was closed and is complete on disk. */
@@ -39,4 +43,14 @@ export interface RecordingChunk {
   startedAtMs: number;
   durationMs: number;
   sizeBytes: number;
+  sha256?: string;
+}
+
+/** A stretch of a case with no recording for a source (source lost, process restarted). */
+export interface RecordingGap {
+  source: string;
+  caseId?: string;
+  fromMs: number;
+  toMs: number;
+  reason?: string;
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Bool, Enum, ID_PATTERN, Int, Section } from '../schema-kit.js';
+import { Bool, Enum, ID_PATTERN, Int, Num, Section } from '../schema-kit.js';
 
 /** One camera source. `kind` selects which of the kind-specific keys apply. */
 export const sourceSchema = Type.Object(
@@ -31,9 +31,15 @@ export const sourceSchema = Type.Object(
     realtime: Type.Optional(
       Type.Boolean({ description: 'file: play in real time (true) or as fast as possible.' }),
     ),
-    width: Type.Optional(Type.Integer({ description: 'v4l2: capture width.', minimum: 16, maximum: 7680 })),
-    height: Type.Optional(Type.Integer({ description: 'v4l2: capture height.', minimum: 16, maximum: 4320 })),
-    fps: Type.Optional(Type.Integer({ description: 'v4l2: capture frame rate.', minimum: 1, maximum: 240 })),
+    width: Type.Optional(
+      Type.Integer({ description: 'v4l2 / sim test pattern: capture width.', minimum: 16, maximum: 7680 }),
+    ),
+    height: Type.Optional(
+      Type.Integer({ description: 'v4l2 / sim test pattern: capture height.', minimum: 16, maximum: 4320 }),
+    ),
+    fps: Type.Optional(
+      Type.Integer({ description: 'v4l2 / sim test pattern: capture frame rate.', minimum: 1, maximum: 240 }),
+    ),
     format: Type.Optional(
       Type.Unsafe<'YUY2' | 'NV12' | 'MJPG'>({
         type: 'string',
@@ -84,5 +90,39 @@ export const captureSection = Section(
       'auto',
     ),
     bitrate_kbps: Int('Recording bitrate.', 4000, 100, 100000),
+    keyframe_interval_s: Int(
+      'Seconds between keyframes of encoded recordings: the review player seeks from the keyframe before the target.',
+      1,
+      1,
+      10,
+    ),
+    x264_speed_preset: Enum(
+      'x264enc speed preset; auto picks ultrafast on boxes with 4 cores or fewer, else superfast.',
+      ['auto', 'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const,
+      'auto',
+    ),
+    sim_width: Int('sim without a video path: test-pattern width.', 640, 16, 3840),
+    sim_height: Int('sim without a video path: test-pattern height.', 360, 16, 2160),
+    sim_fps: Int('sim without a video path: test-pattern frame rate.', 25, 1, 60),
+    status_interval_ms: Int('How often each source reports its counters (fps, drops).', 1000, 100, 60000),
+    frame_pipe_max_frames: Int(
+      'Analysis frames a source process may have in flight to the daemon before it drops the newest.',
+      2,
+      1,
+      16,
+    ),
+    record_queue_max_buffers: Int(
+      'Raw frames the recording branch may queue before its leaky queue drops (encoder too slow).',
+      60,
+      2,
+      600,
+    ),
+    child_stop_timeout_ms: Int(
+      'How long a source process may take to close its recording and exit before it is killed.',
+      4000,
+      200,
+      60000,
+    ),
+    restart_jitter_ratio: Num('Random jitter added to each restart delay, as a fraction of it.', 0.2, 0, 1),
   },
 );

@@ -1,0 +1,278 @@
+/**
+ * Entry of one source process (forked by the daemon, one per source). It runs the source's
+ * GStreamer pipeline, writes analysis frames to fd 4, reports state over IPC, and runs the
+ * recording pipeline while the daemon asks for one. A crash here costs this source only.
+ */
+import { Socket } from 'node:net';
+import { encodeHeader } from '../frame-wire.js';
+import { EL, type RawCaps, sourceLaunch } from '../pipeline/build.js';
+import { isPaced, type PipelinePlan } from '../pipeline/plan.js';
+import type { ChildMessage, ParentMessage, RecordTarget } from '../protocol.js';
+import { classifyError } from './classify.js';
+import {
+  type GstAppSink,
+  type GstElement,
+  type GstMessage,
+  type GstPipeline,
+  parsePipeline,
+  SEEK_FLUSH,
+  SEEK_SEGMENT,
+} from './gst.js';
+import { RecordingSession } from './recorder.js';
+
+const FRAME_FD = 4;
+const RECORDINGS_ROOT = process.env.ORSIGHT_RECORDINGS_ROOT ?? '/';
+const STOP_TIMEOUT_MS = Number(process.env.ORSIGHT_CHILD_STOP_TIMEOUT_MS ?? 4000);
+
+const inFlight = new Set<Promise<void>>();
+
+/** Sends to the daemon; exit() waits for what is in flight so the last chunk is never lost. */
+function send(m: ChildMessage): void {
+  if (!process.send || !process.connected) return;
+  const p = new Promise<void>((resolve) => {
+    try {
+      process.send?.(m, undefined, {}, () => resolve());
+    } catch {
+      resolve(); // The daemon is gone; 'disconnect' ends this process.
+    }
+  });
+  inFlight.add(p);
+  void p.then(() => inFlight.delete(p));
+}
+
+async function flushSends(timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all([...inFlight]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
+class SourceWorker {
+  private pipeline: GstPipeline | undefined;
+  private sink: GstAppSink | undefined;
+  private rate: GstElement | undefined;
+  private rawOut: GstElement | undefined;
+  private out: Socket | undefined;
+  private readonly channel = `orsight-${process.pid}`;
+  private seq = 0;
+  private framesOut = 0;
+  private framesDropped = 0;
+  private firstFrameWallMs = 0;
+  private lastTsMs = 0;
+  private live = false;
+  private wanted: RecordTarget | null = null;
+  private session: RecordingSession | undefined;
+  private shuttingDown = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private loopArmed = false;
+  private eosSeen = false;
+
+  constructor(private readonly plan: PipelinePlan) {}
+
+  start(record: RecordTarget | null): void {
+    this.wanted = record;
+    try {
+      this.pipeline = parsePipeline(sourceLaunch(this.plan, this.channel));
+    } catch (err) {
+      send({
+        type: 'error',
+        code: 'PIPELINE_BUILD_FAILED',
+        message: `cannot build the pipeline: ${(err as Error).message}`,
+        fatal: true,
+      });
+      this.exit(3);
+      return;
+    }
+    this.sink = this.pipeline.findChild(EL.frames) as GstAppSink;
+    this.rate = this.pipeline.findChild(EL.rate);
+    this.rawOut = this.pipeline.findChild(EL.rawOut);
+    this.out = new Socket({ fd: FRAME_FD, readable: false, writable: true });
+    this.out.on('error', () => this.shutdown(0));
+    this.pipeline.pollBus((m) => this.onBus(m));
+    this.pipeline.play();
+    this.pull();
+    this.statsTimer = setInterval(() => this.sendStats(), this.plan.statusIntervalMs);
+  }
+
+  private sendStats(): void {
+    const framesIn = this.rate ? Number(this.rate.in ?? 0) : this.seq;
+    send({
+      type: 'stats',
+      framesIn,
+      framesOut: this.framesOut,
+      framesDropped: this.framesDropped,
+      atMs: Date.now(),
+    });
+  }
+
+  private frameTimestamp(): number {
+    const fps = this.plan.analysis.fps;
+    if (!isPaced(this.plan.input) && fps !== null) {
+      // As fast as possible: media time (videorate makes it seq/fps) mapped from the first frame.
+      return this.firstFrameWallMs + (this.seq * 1000) / fps;
+    }
+    // Live or realtime: arrival on a monotonic clock mapped to the wall clock, immune to NTP steps.
+    const t = performance.timeOrigin + performance.now();
+    return t > this.lastTsMs ? t : this.lastTsMs + 0.001;
+  }
+
+  private pull(): void {
+    this.sink!.pull((buf) => this.onFrame(buf));
+  }
+
+  private onFrame(buf: Buffer | null): void {
+    if (this.shuttingDown || this.eosSeen) return;
+    if (!buf) {
+      // Not yet PAUSED/PLAYING (appsink answers null at once) or flushing for a seek: ask again.
+      setTimeout(() => this.pull(), 20);
+      return;
+    }
+    if (this.seq === 0) this.firstFrameWallMs = performance.timeOrigin + performance.now();
+    const tsMs = this.frameTimestamp();
+    this.lastTsMs = tsMs;
+    const { width, height } = this.plan.analysis;
+    const out = this.out!;
+    // Bounded: if the daemon has not taken the last frames yet, this one is dropped (counted).
+    if (out.writableLength > this.plan.framePipeMaxFrames * buf.length) {
+      this.framesDropped++;
+    } else {
+      out.write(encodeHeader(this.seq, tsMs, width, height, buf.length));
+      out.write(buf);
+      this.framesOut++;
+    }
+    this.seq++;
+    if (!this.live) {
+      this.live = true;
+      this.maybeStartRecording();
+    }
+    this.pull();
+  }
+
+  private onBus(msg: GstMessage): void {
+    if (this.shuttingDown) return;
+    switch (msg.type) {
+      case 'error': {
+        const { code, message } = classifyError(
+          this.plan.input,
+          msg._src_element_name ?? '?',
+          msg.message ?? 'error',
+        );
+        send({ type: 'error', code, message, fatal: true });
+        void this.shutdown(2);
+        break;
+      }
+      case 'async-done':
+        if (this.plan.input.kind === 'file' && this.plan.input.loop && !this.loopArmed) {
+          // Segment seeks loop without EOS, so recording and analysis never see the end.
+          this.loopArmed = true;
+          this.pipeline!.seek(0, SEEK_FLUSH | SEEK_SEGMENT);
+        }
+        break;
+      case 'segment-done':
+        this.pipeline!.seek(0, SEEK_SEGMENT);
+        break;
+      case 'state-changed':
+        if (msg['new-state'] === 'GST_STATE_PLAYING' && msg._src_element_name?.startsWith('pipeline'))
+          send({ type: 'playing' });
+        break;
+      case 'eos':
+        void this.endOfStream();
+        break;
+    }
+  }
+
+  private async endOfStream(): Promise<void> {
+    this.eosSeen = true;
+    await this.session?.stop(STOP_TIMEOUT_MS);
+    this.sendStats();
+    send({ type: 'eos' });
+    await this.shutdown(0);
+  }
+
+  private rawCaps(): RawCaps | null {
+    const sample = this.rawOut?.['last-sample'] as { caps?: Record<string, unknown> } | undefined | null;
+    const c = sample?.caps;
+    if (!c || typeof c.width !== 'number' || typeof c.height !== 'number') return null;
+    return {
+      format: String(c.format),
+      width: c.width,
+      height: c.height,
+      framerate: String(c.framerate ?? '30/1'),
+    };
+  }
+
+  private maybeStartRecording(): void {
+    const target = this.wanted;
+    if (!target || !this.live || this.shuttingDown || this.session?.active) return;
+    let caps: RawCaps | null = null;
+    if (this.plan.recording?.mode === 'encode') {
+      caps = this.rawCaps();
+      if (!caps) {
+        setTimeout(() => this.maybeStartRecording(), 100);
+        return;
+      }
+    }
+    this.session = new RecordingSession(this.plan, target, RECORDINGS_ROOT, send);
+    try {
+      this.session.start(this.channel, caps);
+    } catch (err) {
+      send({
+        type: 'error',
+        code: 'RECORDING_FAILED',
+        message: `cannot start recording: ${(err as Error).message}`,
+        fatal: false,
+      });
+      this.session = undefined;
+    }
+  }
+
+  async onMessage(m: ParentMessage): Promise<void> {
+    switch (m.type) {
+      case 'record_start':
+        if (this.session?.active && this.session.caseId !== m.target.caseId)
+          await this.session.stop(STOP_TIMEOUT_MS);
+        this.wanted = m.target;
+        this.maybeStartRecording();
+        break;
+      case 'record_stop':
+        this.wanted = null;
+        await this.session?.stop(STOP_TIMEOUT_MS);
+        send({ type: 'record_stopped', requestId: m.requestId });
+        break;
+      case 'shutdown':
+        await this.shutdown(0);
+        break;
+      case 'init':
+        break;
+    }
+  }
+
+  async shutdown(code: number): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    clearInterval(this.statsTimer);
+    await this.session?.stop(STOP_TIMEOUT_MS);
+    this.pipeline?.stop();
+    this.exit(code);
+  }
+
+  private exit(code: number): void {
+    // Let the IPC messages already queued reach the daemon before leaving.
+    void flushSends(1000).then(() => process.exit(code));
+  }
+}
+
+let worker: SourceWorker | undefined;
+process.on('message', (m: ParentMessage) => {
+  if (m.type === 'init') {
+    if (worker) return;
+    worker = new SourceWorker(m.plan);
+    worker.start(m.record);
+  } else {
+    void worker?.onMessage(m);
+  }
+});
+// The daemon died or dropped us: never linger with a camera open.
+process.on('disconnect', () => {
+  if (worker) void worker.shutdown(0);
+  else process.exit(0);
+});

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { RecordingChunk, RecordingGap, SourceStatus } from '../../capture/index.js';
+import { CapturePart } from '../../capture/index.js';
+import { type Config, loadConfig, type SourceConfig } from '../../config/index.js';
+import { EventBus } from '../../daemon/bus.js';
+import { Store } from '../../daemon/store/index.js';
+
+export interface Harness {
+  capture: CapturePart;
+  store: Store;
+  config: Readonly<Config>;
+  statuses: SourceStatus[];
+  chunks: RecordingChunk[];
+  gaps: RecordingGap[];
+  status(source: string): SourceStatus | undefined;
+  addCase(id: string): void;
+  close(): Promise<void>;
+}
+
+/** A real CapturePart with a real SQLite store in `dir`, recording bus events. */
+export function captureHarness(
+  dir: string,
+  sources: SourceConfig[],
+  capture: Record<string, unknown> = {},
+): Harness {
+  const config = loadConfig({
+    overrides: {
+      storage: { data_dir: dir, synchronous: 'NORMAL' },
+      capture: { sources, ...capture },
+    },
+  });
+  const log = pino({ level: process.env.ORSIGHT_TEST_LOG ?? 'silent' });
+  const bus = new EventBus(log);
+  const store = Store.open({
+    file: join(dir, 'orsight.db'),
+    busyTimeoutMs: 5000,
+    synchronous: 'NORMAL',
+    integrityCheck: 'off',
+  });
+  const statuses: SourceStatus[] = [];
+  const chunks: RecordingChunk[] = [];
+  const gaps: RecordingGap[] = [];
+  bus.on('capture.source_status', 'test', (s) => statuses.push(s));
+  bus.on('capture.chunk_closed', 'test', (c) => chunks.push(c));
+  bus.on('capture.recording_gap', 'test', (g) => gaps.push(g));
+  const capturePart = new CapturePart({ config, log, bus, store: () => store });
+  return {
+    capture: capturePart,
+    store,
+    config,
+    statuses,
+    chunks,
+    gaps,
+    status: (source) => capturePart.sourceStatuses().find((s) => s.source === source),
+    addCase: (id) => {
+      store.db
+        .prepare("INSERT INTO cases (id, procedure, started_at, started_by) VALUES (?, 'test', ?, 'system')")
+        .run(id, Date.now());
+    },
+    close: async () => {
+      await capturePart.stop();
+      store.close();
+    },
+  };
+}
