@@ -89,6 +89,27 @@ describe('recording chunks', () => {
   });
 });
 
+describe('clip export', () => {
+  it('exports one phase as an MP4 and serves it for download', async () => {
+    mediaRequests += 1;
+    const res = await fetch(`${base}/export`, {
+      method: 'POST',
+      headers: { ...bearer(h.tokens.clinician), 'content-type': 'application/json' },
+      body: JSON.stringify({ segmentId: s.segmentIds[0], source: 'endoscope' }),
+    });
+    expect(res.status).toBe(200);
+    const clip = (await res.json()) as { url: string; sizeBytes: number };
+    mediaRequests += 1;
+    const dl = await fetch(`http://127.0.0.1:${h.http.port}${clip.url}`, {
+      headers: bearer(h.tokens.clinician),
+    });
+    expect(dl.status).toBe(200);
+    expect(Buffer.from(await dl.arrayBuffer()).length).toBe(clip.sizeBytes);
+    const { res: missing } = await media('/exports/nothing.mp4');
+    expect(missing.status).toBe(404);
+  });
+});
+
 describe('no way out of the recordings folder', () => {
   it('refuses traversal and names that are not in the recordings table', async () => {
     // Files that exist but are not chunks of this case.

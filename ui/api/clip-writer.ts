@@ -43,7 +43,9 @@ export class ClipWriter {
     const parts = mkdtempSync(`${outFile}.parts-`);
     const tmp = `${outFile}.tmp`;
     try {
-      chunks.forEach((chunk, i) => symlinkSync(chunk, join(parts, `part-${String(i).padStart(6, '0')}.mp4`)));
+      for (const [i, chunk] of chunks.entries()) {
+        symlinkSync(chunk, join(parts, `part-${String(i).padStart(6, '0')}.mp4`));
+      }
       const args = [
         '-q',
         'splitmuxsrc',

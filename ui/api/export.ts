@@ -5,7 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { effectiveSegments } from '../../daemon/cases/index.js';
 import { ClipError, ClipWriter } from './clip-writer.js';
-import { type ApiContext, auditRead } from './context.js';
+import type { ApiContext } from './context.js';
 import { ApiError, ErrorBody } from './errors.js';
 import { CaseParams, ID, MEDIA_NAME, NAME, Obj } from './schemas.js';
 
@@ -29,7 +29,7 @@ export interface ExportOptions {
 /**
  * Clip export of one phase: the source's chunks that overlap the phase (after corrections)
  * joined by GStreamer with stream copy into <data_dir>/exports/<case>/. Exporting and
- * downloading are audited like any media access.
+ * downloading are audited like any media access (one entry per request, `mediaAudit`).
  */
 export function exportRoutes(app: FastifyInstance, ctx: ApiContext, options: ExportOptions = {}): void {
   const exportsDir = resolve(ctx.config.storage.data_dir, 'exports');
@@ -39,7 +39,7 @@ export function exportRoutes(app: FastifyInstance, ctx: ApiContext, options: Exp
   app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof ExportBody> }>(
     '/cases/:id/export',
     {
-      config: { access: 'clinician' },
+      config: { access: 'clinician', mediaAudit: 'media.export' },
       schema: {
         tags: ['media'],
         summary: 'Export one phase of one source as an MP4 clip (GStreamer, stream copy)',
@@ -79,7 +79,6 @@ export function exportRoutes(app: FastifyInstance, ctx: ApiContext, options: Exp
         }
         throw err;
       }
-      auditRead(ctx, req, 'media.export', c.id, { source: req.body.source, segmentId: seg.segmentId });
       const first = chunks[0]!;
       const last = chunks.at(-1)!;
       return {
@@ -95,7 +94,7 @@ export function exportRoutes(app: FastifyInstance, ctx: ApiContext, options: Exp
   app.get<{ Params: Static<typeof ExportParams> }>(
     '/cases/:id/exports/:name',
     {
-      config: { access: 'clinician' },
+      config: { access: 'clinician', mediaAudit: 'media.download' },
       schema: {
         tags: ['media'],
         summary: 'Download an exported clip; supports HTTP range requests',
@@ -109,7 +108,6 @@ export function exportRoutes(app: FastifyInstance, ctx: ApiContext, options: Exp
       if (!isInside(dir, full) || !existsSync(full)) {
         throw new ApiError('MEDIA_NOT_FOUND', `no exported clip ${req.params.name}; export it first`);
       }
-      auditRead(ctx, req, 'media.download', req.params.id, { name: req.params.name });
       const result = await send(req.raw, req.params.name, { root: dir, dotfiles: 'deny', index: false });
       if (result.type !== 'file')
         throw new ApiError('MEDIA_NOT_FOUND', `clip ${req.params.name} is not available`);

@@ -24,6 +24,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const action = req.routeOptions.config.mediaAudit;
     if (!action) return;
     const params = (req.params ?? {}) as Record<string, string | undefined>;
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     ctx.services().audit.append({
       actor: req.principal ? actorOf(req) : 'anonymous',
       action,
@@ -31,7 +32,12 @@ export function mediaRoutes(app: FastifyInstance, ctx: ApiContext): void {
       ip: req.ip,
       detail: {
         status: reply.statusCode,
-        ...(params.source ? { source: params.source } : {}),
+        ...(params.source
+          ? { source: params.source }
+          : typeof body.source === 'string'
+            ? { source: body.source }
+            : {}),
+        ...(typeof body.segmentId === 'string' ? { segmentId: body.segmentId } : {}),
         ...(params.name ? { name: params.name } : {}),
         ...(req.headers.range ? { range: req.headers.range } : {}),
       },
