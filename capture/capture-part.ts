@@ -268,8 +268,10 @@ export class CapturePart implements Part {
     const wasUp = prev.state === 'live' || prev.state === 'stalled';
     const isDown = now.state === 'lost' || now.state === 'restarting' || now.state === 'failed';
     if (wasUp && isDown && !this.gaps.has(now.source)) {
+      // The picture stopped when the source stalled (or, without a stall, when it was lost).
+      const downAtMs = prev.state === 'stalled' ? prev.sinceMs : now.sinceMs;
       this.gaps.set(now.source, {
-        fromMs: this.lastChunkEnd.get(now.source) ?? now.sinceMs,
+        fromMs: Math.min(this.lastChunkEnd.get(now.source) ?? downAtMs, downAtMs),
         caseId: w.caseId,
         reason: now.lastErrorCode ?? 'source_lost',
       });
@@ -293,9 +295,6 @@ export class CapturePart implements Part {
     const chunk = { ...c, source };
     const endMs = c.startedAtMs + c.durationMs;
     this.lastChunkEnd.set(source, endMs);
-    const gap = this.gaps.get(source);
-    // The chunk that was open when the source went down ends the recorded stretch.
-    if (gap && gap.caseId === c.caseId && gap.fromMs < endMs) gap.fromMs = endMs;
     try {
       if (!insertChunk(this.o.store(), chunk)) {
         this.o.log.warn({ caseId: c.caseId, source }, 'chunk of a case that is not in the database');

@@ -26,6 +26,7 @@ export class RecordingSession {
   private resolveEnded: (() => void) | undefined;
   private stopped = false;
   private eosSeen = false;
+  private playingAtMs: number | undefined;
 
   constructor(
     private readonly plan: PipelinePlan,
@@ -54,12 +55,25 @@ export class RecordingSession {
     this.send({ type: 'recording', active: true, caseId: this.target.caseId });
   }
 
+  /** Running time mapped to the wall clock: running time 0 is when the pipeline began PLAYING. */
+  private wallAt(runningTimeNs: bigint): number {
+    return (this.playingAtMs ?? Date.now()) + Number(runningTimeNs) / 1e6;
+  }
+
   private onBus(msg: GstMessage): void {
+    if (
+      msg.type === 'state-changed' &&
+      msg['new-state'] === 'GST_STATE_PLAYING' &&
+      this.playingAtMs === undefined &&
+      msg._src_element_name?.startsWith('pipeline')
+    ) {
+      this.playingAtMs = Date.now();
+    }
     if (msg.type === 'element' && msg.name === 'splitmuxsink-fragment-opened') {
       const chunk: OpenChunk = {
         file: String(msg.location),
         runningTimeNs: BigInt(String(msg['running-time'])),
-        startedAtMs: Date.now(),
+        startedAtMs: this.wallAt(BigInt(String(msg['running-time']))),
       };
       this.open.set(chunk.file, chunk);
       this.send({

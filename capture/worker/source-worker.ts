@@ -182,6 +182,14 @@ class SourceWorker {
 
   private async endOfStream(): Promise<void> {
     this.eosSeen = true;
+    if (this.plan.input.kind === 'rtsp' || this.plan.input.kind === 'v4l2') {
+      send({
+        type: 'error',
+        code: 'SOURCE_UNREACHABLE',
+        message: `${this.plan.input.kind === 'rtsp' ? 'the RTSP server' : 'the device'} ended the stream`,
+        fatal: true,
+      });
+    }
     await this.session?.stop(STOP_TIMEOUT_MS);
     this.sendStats();
     send({ type: 'eos' });
