@@ -231,7 +231,6 @@ export class SourceSupervisor {
     if (this.framesWindow.length > 1000) this.framesWindow.splice(0, this.framesWindow.length - 1000);
     if (this.state === 'starting' || this.state === 'stalled') {
       if (this.state === 'starting') this.attempt = 0;
-      this.lastError = this.state === 'starting' ? undefined : this.lastError;
       this.setState('live');
     }
   }

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalysisFrame } from '../../capture/index.js';
+import { freePort, waitFor } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { mjpegFile } from './fixtures.js';
+import { captureHarness, type Harness } from './harness.js';
+
+describe('fault isolation: one process per source', () => {
+  let h: Harness;
+  const frames = new Map<string, AnalysisFrame[]>();
+
+  beforeAll(async () => {
+    const deadPort = await freePort();
+    const mjpeg = await mjpegFile();
+    h = captureHarness(
+      tempDir(),
+      [
+        { name: 'cam-a', kind: 'sim', role: 'endoscope', enabled: true },
+        { name: 'cam-b', kind: 'sim', role: 'room', enabled: true },
+        {
+          name: 'no-device',
+          kind: 'v4l2',
+          role: 'room',
+          enabled: true,
+          device: '/dev/video-orsight-missing',
+        },
+        {
+          name: 'no-server',
+          kind: 'rtsp',
+          role: 'room',
+          enabled: true,
+          url: `rtsp://127.0.0.1:${deadPort}/cam`,
+        },
+        { name: 'not-h264', kind: 'file', role: 'room', enabled: true, path: mjpeg, loop: true },
+        { name: 'no-url', kind: 'rtsp', role: 'room', enabled: true },
+      ],
+      {
+        record: false,
+        sim_width: 160,
+        sim_height: 120,
+        sim_fps: 10,
+        analysis_fps: 5,
+        analysis_width: 64,
+        analysis_height: 48,
+        stall_timeout_ms: 1500,
+        lost_timeout_ms: 3000,
+        restart_backoff_min_ms: 300,
+        restart_backoff_max_ms: 2000,
+      },
+    );
+    await h.capture.start();
+    h.capture.onFrame((f) => {
+      const list = frames.get(f.source) ?? [];
+      list.push(f);
+      frames.set(f.source, list);
+    });
+    await waitFor(
+      () => h.status('cam-a')?.state === 'live' && h.status('cam-b')?.state === 'live',
+      30_000,
+      'both simulated sources live',
+    );
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('SIGKILL of one source process leaves the other running, and the killed source is restarted', async () => {
+    await waitFor(() => (frames.get('cam-a')?.length ?? 0) >= 5, 10_000, 'cam-a frames');
+    const aBefore = frames.get('cam-a')!.length;
+    const pid = h.capture.sourcePid('cam-a')!;
+    expect(pid).toBeGreaterThan(0);
+    const bBefore = frames.get('cam-b')!.length;
+    const statusesBefore = h.statuses.length;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => h.status('cam-a')?.state !== 'live', 5000, 'cam-a to leave live');
+    await waitFor(
+      () => h.status('cam-a')?.state === 'live' && h.capture.sourcePid('cam-a') !== pid,
+      20_000,
+      'cam-a live again in a new process',
+    );
+    expect(h.status('cam-a')!.restarts).toBeGreaterThanOrEqual(1);
+    expect(h.status('cam-a')!.lastError ?? '').toMatch(/SIGKILL|exited/);
+    // cam-b never stopped: same process (its frame counter never restarted), always live.
+    await waitFor(() => frames.get('cam-b')!.length > bBefore + 5, 10_000, 'cam-b frames after the kill');
+    const bSeqs = frames.get('cam-b')!.map((f) => f.seq);
+    for (let i = 1; i < bSeqs.length; i++) expect(bSeqs[i]).toBeGreaterThan(bSeqs[i - 1]!);
+    expect(
+      h.statuses.slice(statusesBefore).filter((s) => s.source === 'cam-b' && s.state !== 'live'),
+    ).toEqual([]);
+    expect(h.status('cam-b')).toMatchObject({ state: 'live', restarts: 0 });
+    // The new process delivers frames, its counter started again from 0.
+    await waitFor(
+      () => frames.get('cam-a')!.length > aBefore + 2,
+      10_000,
+      'cam-a frames from the new process',
+    );
+    expect(
+      frames
+        .get('cam-a')!
+        .slice(aBefore)
+        .some((f) => f.seq === 0),
+    ).toBe(true);
+  });
+
+  it('bad source configs give a clear error in that source status while the others keep running', async () => {
+    const missing = await waitFor(
+      () => h.status('no-device')?.lastError && h.status('no-device'),
+      15_000,
+      'no-device error',
+    );
+    expect(missing.lastErrorCode).toBe('SOURCE_NOT_FOUND');
+    expect(missing.lastError).toContain('/dev/video-orsight-missing');
+    expect(missing.state).not.toBe('live');
+
+    const unreachable = await waitFor(
+      () => h.status('no-server')?.lastErrorCode && h.status('no-server'),
+      20_000,
+      'no-server error',
+    );
+    expect(unreachable.lastErrorCode).toBe('SOURCE_UNREACHABLE');
+    expect(unreachable.lastError).toContain('rtsp://127.0.0.1:');
+    expect(unreachable.state).not.toBe('live');
+
+    const caps = await waitFor(
+      () => h.status('not-h264')?.lastErrorCode && h.status('not-h264'),
+      20_000,
+      'not-h264 error',
+    );
+    expect(caps.lastErrorCode).toBe('CAPS_UNSUPPORTED');
+    expect(caps.lastError).toContain('not H.264');
+
+    expect(h.status('no-url')).toMatchObject({ state: 'failed', lastErrorCode: 'SOURCE_CONFIG_INVALID' });
+    expect(h.status('no-url')!.lastError).toContain('needs url');
+
+    for (const s of ['no-device', 'no-server', 'not-h264', 'no-url']) expect(frames.get(s)).toBeUndefined();
+    const bNow = frames.get('cam-b')!.length;
+    await waitFor(() => frames.get('cam-b')!.length > bNow + 3, 10_000, 'cam-b still delivering');
+    expect(h.capture.health()).toMatchObject({ ok: true, state: 'degraded' });
+  });
+});
