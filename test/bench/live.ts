@@ -6,6 +6,7 @@
  * fan-out. Baseline: the same with one client, in the same run and the same daemon.
  *
  *   npm run --silent bench -- live --json [--clients 200] [--changes 60] [--interval-ms 100]
+ *     [--synchronous FULL|NORMAL]   (SQLite durability of the daemon's writes; FULL is the default config)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ interface Client {
   ws: WebSocket;
   /** phase change index → arrival time (performance.now()). */
   arrivals: Map<number, number>;
+  /** phase change index → the delta's serverTimeMs (when the daemon built it). */
+  built: Map<number, number>;
   snapshot: boolean;
 }
 
@@ -38,8 +41,10 @@ function cpuMs(pid: number): number {
 async function connect(port: number, token: string, n: number): Promise<Client[]> {
   const clients: Client[] = [];
   for (let i = 0; i < n; i++) {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`, { headers: { authorization: `Bearer ${token}` } });
-    const c: Client = { ws, arrivals: new Map(), snapshot: false };
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const c: Client = { ws, arrivals: new Map(), built: new Map(), snapshot: false };
     ws.on('message', (data) => {
       const t = performance.now();
       const msg = JSON.parse(String(data)) as LiveMessage;
@@ -47,6 +52,7 @@ async function connect(port: number, token: string, n: number): Promise<Client[]
       else if (msg.type === 'delta' && msg.changes.phase) {
         const idx = Number(msg.changes.phase.confidence.toFixed(6).slice(-4));
         c.arrivals.set(idx, t);
+        c.built.set(idx, msg.serverTimeMs);
       }
     });
     clients.push(c);
@@ -60,13 +66,22 @@ async function connect(port: number, token: string, n: number): Promise<Client[]
  * previous one). The change index travels in the confidence's last digits so each delta is
  * matched to its injection exactly.
  */
-async function measure(daemon: BusDaemon, clients: Client[], changes: number, intervalMs: number, offset: number) {
+async function measure(
+  daemon: BusDaemon,
+  clients: Client[],
+  changes: number,
+  intervalMs: number,
+  offset: number,
+) {
   const latencies: number[] = [];
+  /** Injection → the daemon built the delta (wall clock, ms resolution). */
+  const buildLatencies: number[] = [];
   let missing = 0;
   for (let i = 0; i < changes; i++) {
     const idx = offset + i;
     const confidence = 0.9 + idx / 1e6;
     const sentAt = performance.now();
+    const sentWallMs = Date.now();
     daemon.emit('inference.phase', {
       type: 'phase_started',
       source: 'endoscope',
@@ -76,7 +91,12 @@ async function measure(daemon: BusDaemon, clients: Client[], changes: number, in
       modelVersion: 'bench',
     });
     try {
-      await waitFor(() => clients.every((c) => c.arrivals.has(idx)), 10_000, `change ${idx} at every client`, 1);
+      await waitFor(
+        () => clients.every((c) => c.arrivals.has(idx)),
+        10_000,
+        `change ${idx} at every client`,
+        1,
+      );
     } catch {
       // Counted below; a slow box must not abort the whole run.
     }
@@ -85,10 +105,12 @@ async function measure(daemon: BusDaemon, clients: Client[], changes: number, in
       if (t === undefined) missing += 1;
       else latencies.push(t - sentAt);
     }
+    const built = clients[0]?.built.get(idx);
+    if (built !== undefined) buildLatencies.push(built - sentWallMs);
     const wait = intervalMs - (performance.now() - sentAt);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  return { latencies, missing };
+  return { latencies, buildLatencies, missing };
 }
 
 const round = (x: number | undefined) => (x === undefined ? null : Math.round(x * 100) / 100);
@@ -100,6 +122,7 @@ export async function run(args: string[]): Promise<unknown> {
       clients: { type: 'string', default: '200' },
       changes: { type: 'string', default: '60' },
       'interval-ms': { type: 'string', default: '100' },
+      synchronous: { type: 'string', default: 'FULL' },
       json: { type: 'boolean' },
     },
   });
@@ -110,7 +133,12 @@ export async function run(args: string[]): Promise<unknown> {
   let daemon: BusDaemon | undefined;
   try {
     // A clinician session and a display token: the fan-out serialises for both audiences.
-    const store = Store.open({ file: join(dir, 'orsight.db'), busyTimeoutMs: 5000, synchronous: 'FULL', integrityCheck: 'off' });
+    const store = Store.open({
+      file: join(dir, 'orsight.db'),
+      busyTimeoutMs: 5000,
+      synchronous: 'FULL',
+      integrityCheck: 'off',
+    });
     const accounts = new Accounts(store, { scryptCost: 1024, passwordMinChars: 10, sessionTtlMs: 3_600_000 });
     const user = await accounts.createUser('bench', 'bench-password', 'clinician');
     const session = accounts.createSession(user.id).token;
@@ -123,6 +151,7 @@ export async function run(args: string[]): Promise<unknown> {
       ORSIGHT_HTTP__PORT: String(port),
       ORSIGHT_CASES__AUTO_START_AFTER_S: '0.1',
       ORSIGHT_CASES__LIVE_MAX_CLIENTS: String(nClients + 10),
+      ORSIGHT_STORAGE__SYNCHRONOUS: String(values.synchronous),
     });
     const pid = daemon.child.pid!;
     daemon.emit('capture.source_status', {
@@ -164,12 +193,21 @@ export async function run(args: string[]): Promise<unknown> {
       clients: many.length,
       changes,
       intervalMs,
+      synchronous: values.synchronous,
       p50Ms: round(quantile(fan.latencies, 0.5)),
       p99Ms: round(p99),
       maxMs: round(Math.max(...fan.latencies)),
       deliveries: fan.latencies.length,
+      // How much of it is the daemon reading the event, writing the segment and building the delta.
+      injectToBuiltP50Ms: round(quantile(fan.buildLatencies, 0.5)),
+      injectToBuiltP99Ms: round(quantile(fan.buildLatencies, 0.99)),
       missing: fan.missing,
-      baseline: { clients: 1, p50Ms: round(quantile(base.latencies, 0.5)), p99Ms: round(baseP99), missing: base.missing },
+      baseline: {
+        clients: 1,
+        p50Ms: round(quantile(base.latencies, 0.5)),
+        p99Ms: round(baseP99),
+        missing: base.missing,
+      },
       p99RatioToBaseline: p99 !== undefined && baseP99 ? round(p99 / baseP99) : null,
       daemonCpuMs: cpu1 - cpu0,
       daemonCpuPercent: round(((cpu1 - cpu0) / wallMs) * 100),

@@ -99,15 +99,16 @@ export class LiveHub {
 
   private broadcast(make: (phi: boolean) => LiveMessage): void {
     if (this.clients.size === 0) return;
-    const text: Partial<Record<'phi' | 'plain', string>> = {};
+    // Serialised and UTF-8 encoded once per audience, not once per client.
+    const frames: Partial<Record<'phi' | 'plain', Buffer>> = {};
     for (const [ws, client] of this.clients) {
       const key = client.phi ? 'phi' : 'plain';
-      text[key] ??= JSON.stringify(make(client.phi));
-      this.send(ws, text[key]);
+      frames[key] ??= Buffer.from(JSON.stringify(make(client.phi)));
+      this.send(ws, frames[key]);
     }
   }
 
-  private send(ws: WebSocket, text: string): void {
+  private send(ws: WebSocket, data: string | Buffer): void {
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.o.sendBufferBytes) {
       this.o.log.warn({ bufferedBytes: ws.bufferedAmount }, 'live client too slow; dropping it');
@@ -115,7 +116,8 @@ export class LiveHub {
       ws.close(LIVE_CLOSE.tooSlow, 'too slow; reconnect to resync');
       return;
     }
-    ws.send(text);
+    // Text frames: browsers hand them to onmessage as strings.
+    ws.send(data, { binary: false });
   }
 
   private beat(): void {
