@@ -178,6 +178,18 @@ export const TelemetryMessage = Type.Object(
 );
 export type TelemetryMessage = Static<typeof TelemetryMessage>;
 
+/** A device asks headquarters for bytes of a model bundle (on `dl-req`). */
+export const DownloadRequest = Type.Object(
+  {
+    v: Type.Literal(1),
+    fileId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' }),
+    offsetBytes: Type.Integer({ minimum: 0 }),
+    lengthBytes: Type.Integer({ minimum: 1, maximum: 16 * 1048576 }),
+  },
+  { additionalProperties: false },
+);
+export type DownloadRequest = Static<typeof DownloadRequest>;
+
 const ajv = new Ajv({ allErrors: false, strict: false });
 
 export interface Validator<T> {
@@ -213,3 +225,4 @@ export const isFileResponse = validator(FileResponse);
 export const isCommand = validator(Command);
 export const isStatusMessage = validator(StatusMessage);
 export const isTelemetryMessage = validator(TelemetryMessage);
+export const isDownloadRequest = validator(DownloadRequest);

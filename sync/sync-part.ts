@@ -9,6 +9,7 @@ import { DiskPolicy } from './disk-policy.js';
 import { FileResponseWaiter } from './file-responses.js';
 import { FileUploader } from './file-uploader.js';
 import { isAckMessage, parseJson, type StatusMessage } from './messages.js';
+import { type ActivateModel, ModelRollout } from './model-rollout.js';
 import { MqttLink } from './mqtt-link.js';
 import { Outbox } from './outbox.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -29,6 +30,8 @@ export interface SyncPartDeps {
   telemetry?: TelemetrySources;
   modelVersion?: () => string | null;
   actions?: Partial<CommandActions>;
+  /** The inference part's model swap (refuses a bad package, keeping the old model). */
+  activateModel?: ActivateModel;
 }
 
 /**
@@ -45,12 +48,14 @@ export class SyncPart implements Part {
   private responses: FileResponseWaiter | undefined;
   private commands: CommandHandler | undefined;
   private disk: DiskPolicy | undefined;
+  private rollout: ModelRollout | undefined;
   private window: UploadWindow | undefined;
   private telemetryTask: ScheduledTask | undefined;
   private timer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
   private lastDiskCheckMs = 0;
   private checkSynced = true;
+  private commandChain: Promise<void> = Promise.resolve();
   private state: 'disabled' | 'connecting' | 'connected' | 'stopped' = 'stopped';
   private topics: ReturnType<typeof deviceTopics> | undefined;
 
@@ -88,7 +93,7 @@ export class SyncPart implements Part {
         reconnectMaxMs: c.reconnect_max_ms,
         sessionExpiryS: SESSION_EXPIRY_S,
         will: { topic: topics.status, payload: this.statusPayload('offline'), retain: true },
-        subscriptions: [topics.ack, topics.command, fileResponseTopic(clientId)],
+        subscriptions: [topics.ack, topics.command, fileResponseTopic(clientId), `${topics.base}/dl/#`],
       },
       log.child({ module: 'sync.mqtt' }),
     );
@@ -124,10 +129,30 @@ export class SyncPart implements Part {
       },
       log.child({ module: 'sync.files' }),
     );
+    const activate = this.deps.activateModel;
+    if (activate) {
+      this.rollout = new ModelRollout(
+        this.link,
+        topics.base,
+        activate,
+        {
+          dataDir: config.storage.data_dir,
+          chunkBytes: c.file_chunk_bytes,
+          timeoutMs: c.file_response_timeout_ms,
+          attempts: 5,
+        },
+        log.child({ module: 'sync.model' }),
+      );
+    }
+    const rollout = this.rollout;
     this.commands = new CommandHandler(
       db,
       this.outbox,
-      { configSet: configSetAction(config.storage.data_dir), ...this.deps.actions },
+      {
+        configSet: configSetAction(config.storage.data_dir),
+        modelRollout: rollout ? (p) => rollout.run(p) : undefined,
+        ...this.deps.actions,
+      },
       {
         device: { site: config.device.site, device: config.device.id },
         publicKeys: c.command_public_keys,
@@ -211,9 +236,17 @@ export class SyncPart implements Part {
       this.checkSynced = true;
       this.sender?.pump();
     } else if (topic === topics.command) {
-      void this.commands
-        ?.handle(payload)
-        .catch((err: Error) => this.deps.log.error({ err: err.message }, 'command handling failed'));
+      // One command at a time, in arrival order (a rollout may take minutes; a replay that
+      // arrives meanwhile must see the first one recorded).
+      const commands = this.commands;
+      this.commandChain = this.commandChain
+        .then(() => commands?.handle(payload))
+        .then(
+          () => undefined,
+          (err: Error) => this.deps.log.error({ err: err.message }, 'command handling failed'),
+        );
+    } else if (topic.startsWith(`${topics.base}/dl/`)) {
+      this.rollout?.onDownloadMessage(topic, payload);
     } else if (topic === fileResponseTopic(clientId)) {
       if (!this.responses?.onResponse(payload)) {
         this.outbox?.bumpCounter('malformed:file_response');

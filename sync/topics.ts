@@ -27,6 +27,9 @@ export const deviceTopics = (id: DeviceId, fileProtocol: FileProtocol = 'orsight
     /** Signed commands from headquarters, and their results. */
     command: `${base}/cmd`,
     commandResult: `${base}/cmd-result`,
+    /** Model package download: requests, and the data headquarters sends back. */
+    downloadRequest: `${base}/dl-req`,
+    download: (fileId: string, offsetBytes: number | 'error') => `${base}/dl/${fileId}/${offsetBytes}`,
     /** File-transfer root: EMQX's `$file` or the device-scoped equivalent. */
     fileRoot: fileProtocol === 'emqx' ? '$file' : `${base}/file`,
   };
@@ -39,7 +42,7 @@ export const fileResponseTopic = (clientId: string) => `$file-response/${clientI
 export const defaultClientId = (id: DeviceId) => `${id.site}/${id.device}`;
 
 export type ParsedDeviceTopic =
-  | { type: 'status' | 'telemetry' | 'ack' | 'cmd' | 'cmd-result'; id: DeviceId }
+  | { type: 'status' | 'telemetry' | 'ack' | 'cmd' | 'cmd-result' | 'dl-req'; id: DeviceId }
   | { type: 'record'; id: DeviceId; kind: string }
   | { type: 'file'; id: DeviceId; fileId: string; step: FileStep };
 
@@ -65,7 +68,8 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic | undefined {
       kind === 'telemetry' ||
       kind === 'ack' ||
       kind === 'cmd' ||
-      kind === 'cmd-result'
+      kind === 'cmd-result' ||
+      kind === 'dl-req'
     ) {
       return { type: kind, id };
     }

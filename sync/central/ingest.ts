@@ -5,6 +5,7 @@ import { CHECKSUM_MISMATCH } from '../file-uploader.js';
 import {
   type AckMessage,
   type FileResponse,
+  isDownloadRequest,
   isFileInit,
   isFileMeta,
   isRecordEnvelope,
@@ -25,6 +26,7 @@ import {
 } from '../topics.js';
 import type { CentralStore } from './central-store.js';
 import type { FileStore } from './file-store.js';
+import type { ModelStore } from './model-store.js';
 
 /** EMQX file-transfer reason codes we answer with. */
 const OK = 0;
@@ -42,7 +44,13 @@ export interface IngestOptions {
 export function ingestSubscriptions(shareGroup: string): string[] {
   const share = `$share/${shareGroup}/${TOPIC_ROOT}/+/+`;
   // Retained status is not delivered on shared subscriptions, so every instance reads it.
-  return [`${share}/rec/+`, `${share}/file/#`, `${share}/telemetry`, `${TOPIC_ROOT}/+/+/status`];
+  return [
+    `${share}/rec/+`,
+    `${share}/file/#`,
+    `${share}/telemetry`,
+    `${share}/dl-req`,
+    `${TOPIC_ROOT}/+/+/status`,
+  ];
 }
 
 /**
@@ -64,6 +72,7 @@ export class Ingest {
   constructor(
     private readonly store: CentralStore,
     private readonly files: FileStore,
+    private readonly models: ModelStore,
     private readonly link: Pick<MqttLink, 'publish' | 'connected'>,
     private readonly options: IngestOptions,
     private readonly log: Logger,
@@ -129,6 +138,21 @@ export class Ingest {
           });
         }
         return;
+      }
+      case 'dl-req': {
+        const req = parseJson(payload);
+        if (!isDownloadRequest(req)) return isDownloadRequest.error() || 'not JSON';
+        const topics = deviceTopics(t.id);
+        void this.models
+          .read(req.fileId, req.offsetBytes, req.lengthBytes)
+          .then((data) => this.link.publish(topics.download(req.fileId, req.offsetBytes), data))
+          .catch((err: Error) => {
+            this.log.warn({ fileId: req.fileId, err: err.message }, 'model download request failed');
+            return this.link
+              .publish(topics.download(req.fileId, 'error'), err.message)
+              .catch(() => undefined);
+          });
+        return undefined;
       }
       default:
         return 'devices may not publish here';

@@ -9,6 +9,7 @@ import { FileStore } from './file-store.js';
 import { fleetView, formatFleet } from './fleet.js';
 import { createFleetApi } from './http-api.js';
 import { Ingest, ingestSubscriptions } from './ingest.js';
+import { ModelStore } from './model-store.js';
 
 /**
  * `orsight-central`: headquarters' ingest (serve), the fleet view (fleet), and a helper that
@@ -65,6 +66,7 @@ async function serve(o: ServeOptions): Promise<void> {
   const ingest = new Ingest(
     store,
     files,
+    new ModelStore(join(o.dataDir, 'models')),
     link,
     {
       shareGroup: o.shareGroup,
@@ -153,6 +155,22 @@ program
     const devices = fleetView(store.db);
     process.stdout.write(o.json ? `${JSON.stringify({ devices })}\n` : `${formatFleet(devices)}\n`);
     store.close();
+  });
+
+const model = program.command('model').description('model packages offered to devices');
+model
+  .command('add')
+  .description('pack a model package folder for rollout; prints the model_rollout params (JSON)')
+  .requiredOption(
+    '--data-dir <dir>',
+    'where central.db and models/ live',
+    process.env.ORSIGHT_CENTRAL_DATA_DIR,
+  )
+  .requiredOption('--version <version>', 'model version (as in its manifest)')
+  .argument('<package>', 'model package folder')
+  .action((pkg: string, o: { dataDir: string; version: string }) => {
+    const params = new ModelStore(join(o.dataDir, 'models')).add(pkg, o.version);
+    process.stdout.write(`${JSON.stringify(params)}\n`);
   });
 
 program
