@@ -1,3 +1,4 @@
+import { CapturePart } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import { SyncPart } from '../sync/index.js';
 import { apiPlugin } from '../ui/api/index.js';
@@ -21,12 +22,21 @@ export function buildDaemon(
   const storePart = new StorePart(config, log.child({ module: 'store' }));
   const parts: Part[] = [storePart];
   const bus = new EventBus(log.child({ module: 'bus' }));
+  // Capture: after the store (it writes chunk rows), before inference and cases (they consume it).
+  const capturePart = new CapturePart({
+    config,
+    log: log.child({ module: 'capture' }),
+    bus,
+    store: () => storePart.store,
+  });
+  parts.push(capturePart);
   // Cases: after capture and inference (it consumes their events), before http (it serves them).
   const casesPart = new CasesPart({
     config,
     store: () => storePart.store,
     bus,
     log: log.child({ module: 'cases' }),
+    recorder: () => capturePart,
   });
   parts.push(casesPart);
   // Sync: after cases (the timeline tables' triggers fill its outbox), before http.
