@@ -1,7 +1,6 @@
 import type { RecordingChunk, SourceStatus } from '../../capture/index.js';
 import type { Config } from '../../config/index.js';
 import type { ModelInfo, PhaseEvent } from '../../inference/index.js';
-import type { LiveSource, LiveState } from '../../ui/live-types.js';
 import type { EventBus } from '../bus.js';
 import type { Logger } from '../log.js';
 import { type Actor, type AuditLog, actorId } from './audit-log.js';
@@ -10,15 +9,8 @@ import { CaseError } from './case-error.js';
 import type { CaseRepo } from './case-repo.js';
 import type { CaseHistory } from './history.js';
 import type { LiveStateStore } from './live-state.js';
-import { predict } from './predictions.js';
-import type {
-  BookmarkRecord,
-  CaseRecord,
-  CorrectionKind,
-  CorrectionRecord,
-  SegmentRecord,
-} from './records.js';
-import { boundaryRange, effectiveSegments } from './timeline.js';
+import { type DetectedPhase, liveView } from './live-view.js';
+import type { CaseRecord, CorrectionRecord, SegmentRecord } from './records.js';
 
 /** The recorder controls the case engine needs (capture implements them). */
 export interface RecordingControl {
@@ -40,15 +32,7 @@ export interface CaseEngineOptions {
   now?: () => number;
 }
 
-interface Detected {
-  phase: string;
-  startedAtMs: number;
-  confidence: number;
-  modelVersion: string | null;
-}
-
 const OWNER = 'cases';
-const DEFAULT_COLOR = '#8a8f98';
 
 /**
  * The one owner of case state. It turns capture and inference events into a case with a
@@ -59,7 +43,7 @@ export class CaseEngine {
   private openCase: CaseRecord | null = null;
   private segments: SegmentRecord[] = [];
   private corrections: CorrectionRecord[] = [];
-  private detected: Detected | null = null;
+  private detected: DetectedPhase | null = null;
   private readonly outOfBody = new Set<string>();
   private readonly sources = new Map<string, SourceStatus>();
   private model_: ModelInfo | null = null;
@@ -380,7 +364,7 @@ export class CaseEngine {
   }
 
   /** Continues the running segment when the phase is the same (e.g. after a restart). */
-  private startSegment(c: CaseRecord, d: Detected): void {
+  private startSegment(c: CaseRecord, d: DetectedPhase): void {
     const running = this.runningSegment();
     if (running && running.phase === d.phase) return;
     const now = this.now();
@@ -417,159 +401,11 @@ export class CaseEngine {
     );
   }
 
-  // ---------------------------------------------------------------- bookmarks
-  addBookmark(actor: Actor, caseId: string, b: { atMs?: number; note: string }, ip?: string): BookmarkRecord {
-    const c = this.requireCase(caseId);
-    const now = this.now();
-    const atMs = b.atMs ?? now;
-    this.checkInCase(c, atMs, now);
-    const id = this.o.repo.tx(() => {
-      const newId = this.o.repo.insertBookmark({
-        caseId,
-        atMs,
-        note: b.note,
-        createdBy: actorId(actor),
-        nowMs: now,
-      });
-      this.audit(actor, 'bookmark.create', caseId, ip, { bookmarkId: newId });
-      return newId;
-    });
-    return this.o.repo.getBookmark(caseId, id)!;
-  }
-
-  updateBookmark(
-    actor: Actor,
-    caseId: string,
-    id: string,
-    patch: { atMs?: number; note?: string },
-    ip?: string,
-  ): BookmarkRecord {
-    const c = this.requireCase(caseId);
-    this.requireBookmark(caseId, id);
-    const now = this.now();
-    if (patch.atMs !== undefined) this.checkInCase(c, patch.atMs, now);
-    this.o.repo.tx(() => {
-      this.o.repo.updateBookmark(id, patch, now);
-      this.audit(actor, 'bookmark.update', caseId, ip, { bookmarkId: id, fields: Object.keys(patch) });
-    });
-    return this.o.repo.getBookmark(caseId, id)!;
-  }
-
-  deleteBookmark(actor: Actor, caseId: string, id: string, ip?: string): void {
-    this.requireCase(caseId);
-    this.requireBookmark(caseId, id);
-    this.o.repo.tx(() => {
-      this.o.repo.deleteBookmark(id, this.now());
-      this.audit(actor, 'bookmark.delete', caseId, ip, { bookmarkId: id });
-    });
-  }
-
-  // ---------------------------------------------------------------- corrections
-  addCorrection(
-    actor: Actor,
-    caseId: string,
-    body: { segmentId: string; kind: CorrectionKind; phase?: string; atMs?: number },
-    ip?: string,
-  ): CorrectionRecord {
-    const c = this.requireCase(caseId);
-    const seg = this.o.repo.getSegment(caseId, body.segmentId);
-    if (!seg) throw new CaseError('SEGMENT_NOT_FOUND', `case ${caseId} has no segment ${body.segmentId}`);
-    const existing = this.o.repo.corrections(caseId);
-    const values = this.validateCorrection(c, seg, body.kind, body, existing);
-    const now = this.now();
-    const id = this.o.repo.tx(() => {
-      const newId = this.o.repo.insertCorrection({
-        caseId,
-        segmentId: seg.id,
-        kind: body.kind,
-        modelPhase: body.kind === 'relabel' ? seg.phase : null,
-        correctedPhase: values.phase ?? null,
-        modelAtMs: body.kind === 'move_boundary' ? seg.startedAtMs : null,
-        correctedAtMs: values.atMs ?? null,
-        createdBy: actorId(actor),
-        nowMs: now,
-      });
-      this.audit(actor, 'correction.create', caseId, ip, { correctionId: newId, kind: body.kind });
-      return newId;
-    });
-    this.afterCorrection(caseId);
-    return this.o.repo.getCorrection(caseId, id)!;
-  }
-
-  updateCorrection(
-    actor: Actor,
-    caseId: string,
-    id: string,
-    patch: { phase?: string; atMs?: number },
-    ip?: string,
-  ): CorrectionRecord {
-    const c = this.requireCase(caseId);
-    const corr = this.o.repo.getCorrection(caseId, id);
-    if (!corr) throw new CaseError('CORRECTION_NOT_FOUND', `case ${caseId} has no correction ${id}`);
-    const seg = this.o.repo.getSegment(caseId, corr.segmentId)!;
-    const others = this.o.repo.corrections(caseId).filter((x) => x.id !== id);
-    const values = this.validateCorrection(c, seg, corr.kind, patch, others);
-    this.o.repo.tx(() => {
-      this.o.repo.updateCorrection(
-        id,
-        { correctedPhase: values.phase, correctedAtMs: values.atMs },
-        this.now(),
-      );
-      this.audit(actor, 'correction.update', caseId, ip, { correctionId: id });
-    });
-    this.afterCorrection(caseId);
-    return this.o.repo.getCorrection(caseId, id)!;
-  }
-
-  deleteCorrection(actor: Actor, caseId: string, id: string, ip?: string): void {
-    this.requireCase(caseId);
-    if (!this.o.repo.getCorrection(caseId, id)) {
-      throw new CaseError('CORRECTION_NOT_FOUND', `case ${caseId} has no correction ${id}`);
-    }
-    this.o.repo.tx(() => {
-      this.o.repo.deleteCorrection(id, this.now());
-      this.audit(actor, 'correction.delete', caseId, ip, { correctionId: id });
-    });
-    this.afterCorrection(caseId);
-  }
-
-  private validateCorrection(
-    c: CaseRecord,
-    seg: SegmentRecord,
-    kind: CorrectionKind,
-    v: { phase?: string; atMs?: number },
-    others: readonly CorrectionRecord[],
-  ): { phase?: string; atMs?: number } {
-    if (kind === 'relabel') {
-      if (v.atMs !== undefined)
-        throw new CaseError('CORRECTION_INVALID', 'a relabel takes "phase", not "atMs"');
-      if (v.phase === undefined) throw new CaseError('CORRECTION_INVALID', 'a relabel needs "phase"');
-      const known = this.model_?.phases.map((p) => p.id);
-      if (known && known.length > 0 && !known.includes(v.phase)) {
-        throw new CaseError('PHASE_UNKNOWN', `unknown phase "${v.phase}"; known phases: ${known.join(', ')}`);
-      }
-      return { phase: v.phase };
-    }
-    if (v.phase !== undefined)
-      throw new CaseError('CORRECTION_INVALID', 'a boundary move takes "atMs", not "phase"');
-    if (v.atMs === undefined) throw new CaseError('CORRECTION_INVALID', 'a boundary move needs "atMs"');
-    const eff = effectiveSegments(this.o.repo.segments(c.id), others);
-    const range = boundaryRange(eff, seg.id, c.startedAtMs, c.endedAtMs ?? this.now());
-    if (!range || v.atMs < range.minMs || v.atMs > range.maxMs) {
-      throw new CaseError(
-        'TIME_OUT_OF_RANGE',
-        `atMs must lie between ${range?.minMs} and ${range?.maxMs} (after the previous segment starts, before this one ends)`,
-      );
-    }
-    return { atMs: v.atMs };
-  }
-
-  private afterCorrection(caseId: string): void {
-    this.o.history.invalidate();
-    if (this.openCase?.id === caseId) {
-      this.corrections = this.o.repo.corrections(caseId);
-      this.publish();
-    }
+  /** Corrections of a case changed: the open case's live timeline follows. */
+  correctionsChanged(caseId: string): void {
+    if (this.openCase?.id !== caseId) return;
+    this.corrections = this.o.repo.corrections(caseId);
+    this.publish();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -577,22 +413,6 @@ export class CaseEngine {
     const c = this.o.repo.getCase(caseId);
     if (!c) throw new CaseError('CASE_NOT_FOUND', `no case ${caseId}`);
     return c;
-  }
-
-  private requireBookmark(caseId: string, id: string): void {
-    if (!this.o.repo.getBookmark(caseId, id)) {
-      throw new CaseError('BOOKMARK_NOT_FOUND', `case ${caseId} has no bookmark ${id}`);
-    }
-  }
-
-  private checkInCase(c: CaseRecord, atMs: number, now: number): void {
-    const endMs = c.endedAtMs ?? now;
-    if (atMs < c.startedAtMs || atMs > endMs) {
-      throw new CaseError(
-        'TIME_OUT_OF_RANGE',
-        `atMs must lie within the case (${c.startedAtMs} to ${endMs})`,
-      );
-    }
   }
 
   private audit(actor: Actor, action: string, target: string, ip?: string, detail?: Record<string, unknown>) {
@@ -624,65 +444,20 @@ export class CaseEngine {
   // ---------------------------------------------------------------- live state
   /** Recomputes the room's live state; the store sends only what changed. */
   publish(): void {
-    this.o.live.update(this.liveState());
-  }
-
-  private liveState(): Omit<LiveState, 'room'> {
-    const phases = this.model_?.phases ?? [];
-    const info = (id: string) => phases.find((p) => p.id === id);
-    const eff = effectiveSegments(this.segments, this.corrections);
-    const c = this.openCase;
-    const oob = [...this.outOfBody].some((s) => this.isEndoscope(s));
-    const sources: LiveSource[] = [...this.sources.values()]
-      .sort((a, b) => a.source.localeCompare(b.source))
-      .map((s) => ({
-        name: s.source,
-        role: this.isEndoscope(s.source) ? 'endoscope' : 'room',
-        state: s.state,
-        outOfBody: this.outOfBody.has(s.source),
-        recording: s.recording,
-        fpsIn: Math.round(s.fpsIn * 10) / 10,
-      }));
-    const d = this.detected;
-    return {
-      case: c
-        ? {
-            id: c.id,
-            procedure: c.procedure,
-            startedAtMs: c.startedAtMs,
-            ...(c.label ? { label: c.label } : {}),
-            ...(c.surgeonId ? { surgeonId: c.surgeonId } : {}),
-          }
-        : null,
-      phase: d
-        ? {
-            id: d.phase,
-            displayName: info(d.phase)?.displayName ?? d.phase,
-            color: info(d.phase)?.color ?? DEFAULT_COLOR,
-            startedAtMs: d.startedAtMs,
-            confidence: d.confidence,
-          }
-        : null,
-      outOfBody: oob,
-      segments: eff.map((s) => ({ phase: s.phase, startedAtMs: s.startedAtMs, endedAtMs: s.endedAtMs })),
-      sources,
-      prediction: c ? this.prediction(c, eff) : null,
-      phases: phases.map((p) => ({ id: p.id, displayName: p.displayName, color: p.color })),
-      modelVersion: this.model_?.version ?? null,
-    };
-  }
-
-  private prediction(c: CaseRecord, eff: ReturnType<typeof effectiveSegments>): LiveState['prediction'] {
-    const running = eff.find((s) => s.endedAtMs === null);
-    const phases = this.model_?.phases ?? [];
-    return predict({
-      nowMs: this.now(),
-      current: running ? { phase: running.phase, startedAtMs: running.startedAtMs } : null,
-      visited: new Set(eff.map((s) => s.phase)),
-      phaseOrder: phases.map((p) => p.id),
-      typicalMs: new Map(phases.map((p) => [p.id, p.typicalDurationS * 1000])),
-      history: this.o.history.durations(c.procedure),
-      minHistory: this.o.config.cases.min_history_cases,
-    });
+    this.o.live.update(
+      liveView({
+        nowMs: this.now(),
+        openCase: this.openCase,
+        segments: this.segments,
+        corrections: this.corrections,
+        detected: this.detected,
+        outOfBody: this.outOfBody,
+        sources: this.sources,
+        model: this.model_,
+        isEndoscope: (s) => this.isEndoscope(s),
+        history: (procedure) => this.o.history.durations(procedure),
+        minHistory: this.o.config.cases.min_history_cases,
+      }),
+    );
   }
 }

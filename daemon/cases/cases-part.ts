@@ -3,6 +3,7 @@ import type { EventBus } from '../bus.js';
 import type { Logger } from '../log.js';
 import type { Part, PartHealth } from '../part.js';
 import type { Store } from '../store/index.js';
+import { Annotations } from './annotations.js';
 import { AuditLog } from './audit-log.js';
 import { CaseEngine, type RecordingControl } from './case-engine.js';
 import { CaseRepo } from './case-repo.js';
@@ -26,6 +27,7 @@ export interface CasesServices {
   store: Store;
   repo: CaseRepo;
   engine: CaseEngine;
+  annotations: Annotations;
   live: LiveStateStore;
   history: CaseHistory;
   audit: AuditLog;
@@ -61,8 +63,16 @@ export class CasesPart implements Part {
       recorder: this.options.recorder?.(),
       now: this.options.now,
     });
+    const annotations = new Annotations({
+      repo,
+      audit,
+      history,
+      model: () => engine.model,
+      now: this.options.now ?? Date.now,
+      onChange: (caseId) => engine.correctionsChanged(caseId),
+    });
     engine.start();
-    this.started = { store, repo, engine, live, history, audit };
+    this.started = { store, repo, engine, annotations, live, history, audit };
   }
 
   async stop(): Promise<void> {

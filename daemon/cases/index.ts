@@ -1,5 +1,6 @@
 import './bus-events.js';
 
+export { Annotations, type AnnotationsOptions } from './annotations.js';
 export { type Actor, type AuditEntry, AuditLog, type AuditQuery, actorId } from './audit-log.js';
 export type { RecordingGap } from './bus-events.js';
 export { CaseEngine, type CaseEngineOptions, type RecordingControl } from './case-engine.js';

@@ -165,7 +165,7 @@ export function routeTable(): RouteSpec[] {
       access: 'clinician',
       ok: 204,
       valid: (h, s) => {
-        const b = h.services.engine.addBookmark({ kind: 'system' }, s.caseId, {
+        const b = h.services.annotations.addBookmark({ kind: 'system' }, s.caseId, {
           note: 'to delete',
           atMs: h.services.repo.getCase(s.caseId)!.startedAtMs,
         });
@@ -202,7 +202,7 @@ export function routeTable(): RouteSpec[] {
       access: 'clinician',
       ok: 204,
       valid: (h, s) => {
-        const x = h.services.engine.addCorrection({ kind: 'system' }, s.caseId, {
+        const x = h.services.annotations.addCorrection({ kind: 'system' }, s.caseId, {
           kind: 'relabel',
           segmentId: s.segmentIds[1]!,
           phase: 'preparation',

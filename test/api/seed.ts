@@ -94,10 +94,10 @@ export function seedCase(h: Harness): Seeded {
     });
     return { name, bytes };
   });
-  const bm = h.services.engine.addBookmark(admin, c.id, { note: 'critical view of safety', atMs: t });
+  const bm = h.services.annotations.addBookmark(admin, c.id, { note: 'critical view of safety', atMs: t });
   h.services.engine.stopCase(admin, c.id);
   const segs = h.services.repo.segments(c.id);
-  const corr = h.services.engine.addCorrection(admin, c.id, {
+  const corr = h.services.annotations.addCorrection(admin, c.id, {
     kind: 'relabel',
     segmentId: segs[2]!.id,
     phase: 'calot_triangle_dissection',

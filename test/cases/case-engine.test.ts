@@ -209,13 +209,13 @@ describe('bookmarks and corrections', () => {
     h.bus.emit('inference.phase', started('calot_triangle_dissection', t + 1000));
     h.bus.emit('inference.phase', started('clipping_and_cutting', t + 2000));
     const [a, b] = h.s.repo.segments(c.id);
-    const relabel = h.s.engine.addCorrection(clinician, c.id, {
+    const relabel = h.s.annotations.addCorrection(clinician, c.id, {
       kind: 'relabel',
       segmentId: b!.id,
       phase: 'gallbladder_dissection',
     });
     expect(relabel.modelPhase).toBe('calot_triangle_dissection');
-    const move = h.s.engine.addCorrection(clinician, c.id, {
+    const move = h.s.annotations.addCorrection(clinician, c.id, {
       kind: 'move_boundary',
       segmentId: b!.id,
       atMs: t + 800,
@@ -236,17 +236,25 @@ describe('bookmarks and corrections', () => {
     const bad = (fn: () => unknown, code: string) => expect(fn).toThrow(expect.objectContaining({ code }));
     bad(
       () =>
-        h!.s.engine.addCorrection(clinician, c.id, { kind: 'move_boundary', segmentId: b!.id, atMs: t + 50 }),
+        h!.s.annotations.addCorrection(clinician, c.id, {
+          kind: 'move_boundary',
+          segmentId: b!.id,
+          atMs: t + 50,
+        }),
       'TIME_OUT_OF_RANGE',
     );
     bad(
       () =>
-        h!.s.engine.addCorrection(clinician, c.id, { kind: 'relabel', segmentId: a!.id, phase: 'nonsense' }),
+        h!.s.annotations.addCorrection(clinician, c.id, {
+          kind: 'relabel',
+          segmentId: a!.id,
+          phase: 'nonsense',
+        }),
       'PHASE_UNKNOWN',
     );
     bad(
       () =>
-        h!.s.engine.addCorrection(clinician, c.id, {
+        h!.s.annotations.addCorrection(clinician, c.id, {
           kind: 'relabel',
           segmentId: 'nope',
           phase: 'preparation',
@@ -254,29 +262,29 @@ describe('bookmarks and corrections', () => {
       'SEGMENT_NOT_FOUND',
     );
     bad(
-      () => h!.s.engine.addCorrection(clinician, c.id, { kind: 'relabel', segmentId: a!.id }),
+      () => h!.s.annotations.addCorrection(clinician, c.id, { kind: 'relabel', segmentId: a!.id }),
       'CORRECTION_INVALID',
     );
     expect(h.s.repo.corrections(c.id)).toHaveLength(2);
 
-    h.s.engine.deleteCorrection(clinician, c.id, relabel.id);
+    h.s.annotations.deleteCorrection(clinician, c.id, relabel.id);
     expect(h.s.live.current().segments[1]!.phase).toBe('calot_triangle_dissection');
-    const updated = h.s.engine.updateCorrection(clinician, c.id, move.id, { atMs: t + 900 });
+    const updated = h.s.annotations.updateCorrection(clinician, c.id, move.id, { atMs: t + 900 });
     expect(updated.correctedAtMs).toBe(t + 900);
   });
 
   it('keeps bookmarks within the case and audits every change', async () => {
     h = await startEngine(tempDir());
     const c = h.s.engine.startCase(admin, {});
-    const bm = h.s.engine.addBookmark(clinician, c.id, { note: 'bleeding at the cystic artery' });
+    const bm = h.s.annotations.addBookmark(clinician, c.id, { note: 'bleeding at the cystic artery' });
     expect(bm.atMs).toBeGreaterThanOrEqual(c.startedAtMs);
-    expect(() => h!.s.engine.addBookmark(clinician, c.id, { note: 'x', atMs: c.startedAtMs - 1 })).toThrow(
-      CaseError,
-    );
-    h.s.engine.updateBookmark(clinician, c.id, bm.id, { note: 'controlled bleeding' });
-    h.s.engine.deleteBookmark(clinician, c.id, bm.id);
+    expect(() =>
+      h!.s.annotations.addBookmark(clinician, c.id, { note: 'x', atMs: c.startedAtMs - 1 }),
+    ).toThrow(CaseError);
+    h.s.annotations.updateBookmark(clinician, c.id, bm.id, { note: 'controlled bleeding' });
+    h.s.annotations.deleteBookmark(clinician, c.id, bm.id);
     expect(h.s.repo.bookmarks(c.id)).toEqual([]);
-    expect(() => h!.s.engine.deleteBookmark(clinician, c.id, bm.id)).toThrow(
+    expect(() => h!.s.annotations.deleteBookmark(clinician, c.id, bm.id)).toThrow(
       expect.objectContaining({ code: 'BOOKMARK_NOT_FOUND' }),
     );
     const actions = h.s.audit.query({ limit: 10, actor: 'u-clin' }).map((a) => a.action);
@@ -295,7 +303,7 @@ describe('search', () => {
     h.bus.emit('inference.phase', started('calot_triangle_dissection', t + 10));
     h.bus.emit('inference.phase', oob(false, t + 20));
     clock = t + 60;
-    const bm = h.s.engine.addBookmark(clinician, c.id, { note: 'Unexpected haemorrhage', atMs: t + 30 });
+    const bm = h.s.annotations.addBookmark(clinician, c.id, { note: 'Unexpected haemorrhage', atMs: t + 30 });
     h.bus.emit('inference.phase', ended('calot_triangle_dissection', t + 40));
     h.s.engine.stopCase(admin, c.id);
     const other = h.s.engine.startCase(admin, { label: 'other' });

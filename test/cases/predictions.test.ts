@@ -218,7 +218,7 @@ describe('statistics', () => {
     ]);
     const other = addCompleted(h.s.repo, T0 + DAY, [['preparation', 10]]);
     const seg = h.s.repo.segments(id)[1]!;
-    h.s.engine.addCorrection(admin, id, { kind: 'relabel', segmentId: seg.id, phase: 'preparation' });
+    h.s.annotations.addCorrection(admin, id, { kind: 'relabel', segmentId: seg.id, phase: 'preparation' });
     const s = caseStats(h.s.repo, h.s.history, other, [], Date.now())!;
     expect(s.phases.find((p) => p.phase === 'preparation')!.history?.medianMs).toBe(300 * S);
     expect(s.phases.find((p) => p.phase === 'calot_triangle_dissection')).toBeUndefined();

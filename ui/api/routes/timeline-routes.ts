@@ -17,7 +17,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 /** Bookmarks and corrections: clinicians annotate; the model's output stays beside every correction. */
 export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const engine = () => ctx.services().engine;
+  const annotations = () => ctx.services().annotations;
 
   app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof BookmarkBody> }>(
     '/cases/:id/bookmarks',
@@ -32,7 +32,7 @@ export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) =>
-      reply.code(201).send(engine().addBookmark(actorOf(req), req.params.id, req.body, req.ip)),
+      reply.code(201).send(annotations().addBookmark(actorOf(req), req.params.id, req.body, req.ip)),
   );
 
   app.patch<{ Params: Static<typeof CaseChildParams>; Body: Static<typeof BookmarkPatch> }>(
@@ -47,7 +47,8 @@ export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
         response: { 200: BookmarkRecord, ...errors },
       },
     },
-    async (req) => engine().updateBookmark(actorOf(req), req.params.id, req.params.childId, req.body, req.ip),
+    async (req) =>
+      annotations().updateBookmark(actorOf(req), req.params.id, req.params.childId, req.body, req.ip),
   );
 
   app.delete<{ Params: Static<typeof CaseChildParams> }>(
@@ -62,7 +63,7 @@ export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      engine().deleteBookmark(actorOf(req), req.params.id, req.params.childId, req.ip);
+      annotations().deleteBookmark(actorOf(req), req.params.id, req.params.childId, req.ip);
       return reply.code(204).send();
     },
   );
@@ -81,7 +82,7 @@ export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const b = req.body;
-      const c = engine().addCorrection(
+      const c = annotations().addCorrection(
         actorOf(req),
         req.params.id,
         b.kind === 'relabel'
@@ -106,7 +107,7 @@ export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) =>
-      engine().updateCorrection(
+      annotations().updateCorrection(
         actorOf(req),
         req.params.id,
         req.params.childId,
@@ -127,7 +128,7 @@ export function timelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      engine().deleteCorrection(actorOf(req), req.params.id, req.params.childId, req.ip);
+      annotations().deleteCorrection(actorOf(req), req.params.id, req.params.childId, req.ip);
       return reply.code(204).send();
     },
   );
