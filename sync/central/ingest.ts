@@ -168,6 +168,7 @@ export class Ingest {
     const result = this.store.storeRecords(batch, this.now());
     this.storedTotal += result.stored;
     this.duplicatesTotal += result.duplicates;
+    this.log.debug({ stored: result.stored, duplicates: result.duplicates }, 'records stored');
     if (this.options.killAfterStored !== undefined && this.storedTotal >= this.options.killAfterStored) {
       this.log.warn({ stored: this.storedTotal }, 'fault injection: SIGKILL before acknowledging');
       process.kill(process.pid, 'SIGKILL');

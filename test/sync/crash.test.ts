@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -240,6 +240,4 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
       await box.exited;
     }
   });
-
-  afterAll(() => undefined);
 });

@@ -70,11 +70,11 @@ export function deviceConfig(
   });
 }
 
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, synchronous: 'FULL' | 'NORMAL' = 'NORMAL'): Store {
   return Store.open({
     file: join(dataDir, 'orsight.db'),
     busyTimeoutMs: 10_000,
-    synchronous: 'NORMAL',
+    synchronous,
     integrityCheck: 'off',
   });
 }
