@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, ROOT, waitFor } from '../helpers/process.js';
+import { cleanEnv, type DaemonProcess, freePort, ROOT, spawnDaemon, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { type BusDaemon, startBusDaemon } from './fixtures/bus-daemon-client.js';
 
@@ -153,5 +153,77 @@ describe('a case survives kill -9 of the daemon', () => {
 
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
+  });
+});
+
+describe('orsightd itself (spawnDaemon): a case started over the API survives kill -9', () => {
+  let d: DaemonProcess | undefined;
+  afterEach(async () => {
+    if (d && d.child.exitCode === null && d.child.signalCode === null) {
+      d.child.kill('SIGKILL');
+      await d.exited;
+    }
+  });
+
+  it('keeps the case, its bookmark and the admin’s account across SIGKILL', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const env = {
+      ORSIGHT_STORAGE__DATA_DIR: dataDir,
+      ORSIGHT_HTTP__PORT: String(port),
+      ORSIGHT_CASES__AUTO_START: 'false',
+    };
+    const add = spawnSync(
+      process.execPath,
+      ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), 'user', 'add', 'boss', '--role', 'admin'],
+      { cwd: ROOT, env: { ...cleanEnv(), ...env }, input: 'correct-horse-battery\n', encoding: 'utf8' },
+    );
+    expect(add.status, add.stderr).toBe(0);
+    const base = `http://127.0.0.1:${port}`;
+    const ready = async () => {
+      d = spawnDaemon([], env);
+      await waitFor(() => d!.output().includes('orsightd ready'), 60_000, 'orsightd ready');
+      const r = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'boss', password: 'correct-horse-battery' }),
+      });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { token: string }).token;
+    };
+    let token = await ready();
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const started = await post('/api/cases', { procedure: 'lap_chole', label: 'kept on the box' });
+    expect(started.status).toBe(201);
+    const caseId = ((await started.json()) as { id: string }).id;
+    expect((await post(`/api/cases/${caseId}/bookmarks`, { note: 'before the crash' })).status).toBe(201);
+    expect(d!.output()).not.toContain('kept on the box');
+
+    d!.child.kill('SIGKILL');
+    expect((await d!.exited).signal).toBe('SIGKILL');
+
+    token = await ready();
+    const detail = await fetch(`${base}/api/cases/${caseId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await detail.json()) as {
+      case: { endedAtMs: number | null; label: string };
+      bookmarks: Array<{ note: string }>;
+      events: Array<{ type: string }>;
+    };
+    expect(body.case).toMatchObject({ endedAtMs: null, label: 'kept on the box' });
+    expect(body.bookmarks.map((b) => b.note)).toEqual(['before the crash']);
+    expect(body.events.map((e) => e.type)).toEqual(['case_started', 'case_resumed']);
+    // A second start is still refused: the rebuilt engine knows the case is open.
+    expect((await post('/api/cases', {})).status).toBe(409);
+    // The label (PHI) never reached the log.
+    expect(d!.output()).not.toContain('kept on the box');
+    d!.child.kill('SIGTERM');
+    expect((await d!.exited).code).toBe(0);
   });
 });
