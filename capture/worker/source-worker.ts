@@ -129,21 +129,32 @@ class SourceWorker {
     if (this.seq === 0) this.firstFrameWallMs = performance.timeOrigin + performance.now();
     const tsMs = this.frameTimestamp();
     this.lastTsMs = tsMs;
-    const { width, height } = this.plan.analysis;
-    const out = this.out!;
-    // Bounded: if the daemon has not taken the last frames yet, this one is dropped (counted).
-    if (out.writableLength > this.plan.framePipeMaxFrames * buf.length) {
-      this.framesDropped++;
-    } else {
-      out.write(encodeHeader(this.seq, tsMs, width, height, buf.length));
-      out.write(buf);
-      this.framesOut++;
-    }
-    this.seq++;
     if (!this.live) {
       this.live = true;
       this.maybeStartRecording();
     }
+    const { width, height } = this.plan.analysis;
+    const out = this.out!;
+    const header = encodeHeader(this.seq, tsMs, width, height, buf.length);
+    if (!isPaced(this.plan.input)) {
+      // As fast as possible: never drop; the daemon's pace is the pipeline's pace.
+      out.write(header);
+      const flowing = out.write(buf);
+      this.framesOut++;
+      this.seq++;
+      if (flowing) this.pull();
+      else out.once('drain', () => this.pull());
+      return;
+    }
+    // Live: bounded. If the daemon has not taken the last frames yet, this one is dropped (counted).
+    if (out.writableLength > this.plan.framePipeMaxFrames * buf.length) {
+      this.framesDropped++;
+    } else {
+      out.write(header);
+      out.write(buf);
+      this.framesOut++;
+    }
+    this.seq++;
     this.pull();
   }
 

@@ -1,0 +1,215 @@
+/**
+ * Capture benchmark: `npm run --silent bench -- capture --json [--seconds N]`.
+ *
+ * On one generated 1080p30 H.264 file, in one run:
+ * - ratio: frames/s of the Node path (a real source process: decode → scale to 224×224 RGB in
+ *   GStreamer → frames over the frame pipe into this process, unthrottled) ÷ frames/s of the same
+ *   pipeline under `gst-launch-1.0 … ! fakesink sync=false`. Both from PLAYING to EOS.
+ * - costRatio: CPU seconds of a source with analysis at 5 fps (recording off) ÷ CPU seconds of
+ *   decoding alone (`… ! avdec_h264 ! fakesink`). The source's CPU is read from /proc between its
+ *   PLAYING and EOS (the Node/tsx start-up is not pipeline work); gst-launch's CPU is the whole
+ *   process minus the CPU of an empty gst-launch (its own start-up), so both count pipeline work.
+ */
+import { execFile, fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { FrameDecoder } from '../../capture/frame-wire.js';
+import { sourceLaunch } from '../../capture/pipeline/build.js';
+import type { PipelinePlan } from '../../capture/pipeline/plan.js';
+import type { ChildMessage, ParentMessage } from '../../capture/protocol.js';
+import { ROOT } from '../../daemon/paths.js';
+
+const exec = promisify(execFile);
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+const WORKER = join(ROOT, 'capture', 'worker', 'source-worker.ts');
+const CLK_TCK = 100;
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
+}
+
+async function fixture(seconds: number): Promise<string> {
+  const dir = join(tmpdir(), 'orsight-bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `snow-6mbps-1080p30-${seconds}s.mp4`);
+  if (existsSync(file)) return file;
+  const tmp = `${file}.${process.pid}.tmp`;
+  await exec('gst-launch-1.0', [
+    '-q',
+    'videotestsrc',
+    `num-buffers=${seconds * 30}`,
+    // Noise at a capped bitrate: every frame costs the decoder what a busy 6 Mbit/s camera
+    // stream costs (a plain test pattern decodes several times faster than real video).
+    'pattern=snow',
+    '!',
+    'video/x-raw,format=I420,width=1920,height=1080,framerate=30/1',
+    '!',
+    'x264enc',
+    'speed-preset=ultrafast',
+    'bitrate=6000',
+    'vbv-buf-capacity=1000',
+    'key-int-max=30',
+    '!',
+    'h264parse',
+    '!',
+    'mp4mux',
+    '!',
+    'filesink',
+    `location=${tmp}`,
+  ]);
+  renameSync(tmp, file);
+  return file;
+}
+
+/** utime + stime of a live process, in seconds. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Runs gst-launch-1.0; returns PLAYING→EOS seconds it reports and the CPU seconds of the process. */
+async function gstLaunch(pipeline: string): Promise<{ playSeconds: number; cpuSeconds: number }> {
+  // The shell waits for gst-launch, then its own /proc stat holds the child's CPU (cutime, cstime).
+  const script = `gst-launch-1.0 ${pipeline} > /tmp/orsight-bench-gst.$$ 2>&1; rc=$?; cat /tmp/orsight-bench-gst.$$; rm -f /tmp/orsight-bench-gst.$$; echo "STAT $(cat /proc/$$/stat)"; exit $rc`;
+  const { stdout } = await exec('sh', ['-c', script], { maxBuffer: 16 * 1024 * 1024 });
+  const m = /Execution ended after (\d+):(\d+):(\d+\.\d+)/.exec(stdout);
+  const statLine = stdout.split('\n').find((l) => l.startsWith('STAT '))!.slice(5);
+  const f = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(f[13]) + Number(f[14])) / CLK_TCK; // cutime, cstime
+  const playSeconds = m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : Number.NaN;
+  return { playSeconds, cpuSeconds };
+}
+
+interface NodeRun {
+  frames: number;
+  playSeconds: number;
+  cpuSeconds: number;
+  frameBytes: number;
+}
+
+/** One real source process on the file, as fast as possible; frames are read here. */
+function benchPlan(file: string, width: number, height: number, fps: number | null): PipelinePlan {
+  return {
+    source: 'bench',
+    input: { kind: 'file', path: file, realtime: false, loop: false },
+    decoder: 'avdec_h264',
+    analysis: { width, height, fps },
+    recording: null,
+    framePipeMaxFrames: 2,
+    statusIntervalMs: 1000,
+  };
+}
+
+function nodeSource(file: string, width: number, height: number, fps: number | null): Promise<NodeRun> {
+  const plan = benchPlan(file, width, height, fps);
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], {
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+      env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+    });
+    let frames = 0;
+    let frameBytes = 0;
+    let t0 = 0;
+    let tLast = 0;
+    let cpu0 = 0;
+    const decoder = new FrameDecoder((f) => {
+      frames++;
+      frameBytes = f.data.byteLength;
+      tLast = performance.now();
+    }, width * height * 3);
+    (child.stdio[4] as Readable).on('data', (c: Buffer) => decoder.push(c));
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'playing' && t0 === 0) {
+        t0 = performance.now();
+        cpu0 = cpuOf(child.pid!);
+      } else if (m.type === 'eos') {
+        const cpu1 = cpuOf(child.pid!);
+        child.once('exit', () =>
+          resolve({ frames, playSeconds: (tLast - t0) / 1000, cpuSeconds: cpu1 - cpu0, frameBytes }),
+        );
+      } else if (m.type === 'error') {
+        reject(new Error(`${m.code}: ${m.message}`));
+      }
+    });
+    child.send({ type: 'init', plan, record: null } satisfies ParentMessage);
+  });
+}
+
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const seconds = arg(args, '--seconds', 20);
+  const file = await fixture(seconds);
+  const frames = seconds * 30;
+  const src = `filesrc location=${file} ! qtdemux ! h264parse ! avdec_h264`;
+  // The baseline is the source process's own pipeline string, its appsink replaced by a fakesink.
+  const unthrottled = benchPlan(file, 224, 224, null);
+  const scaled = sourceLaunch(unthrottled, 'bench')
+    .replace(/appsink name=frames [^!]*$/, 'fakesink sync=false')
+    .replace(/location="([^"]*)"/, 'location=$1');
+
+  const rounds = arg(args, '--rounds', 3);
+  // Warm the page cache and the registry, then alternate the two sides in each round so a
+  // load change on a shared box hits both; the median of the rounds is reported.
+  await gstLaunch(`${src} ! fakesink sync=false`);
+  const empty = await gstLaunch('fakesrc num-buffers=1 ! fakesink');
+  const gstRuns: Array<{ playSeconds: number; cpuSeconds: number }> = [];
+  const nodeRuns: NodeRun[] = [];
+  const decodeRuns: Array<{ playSeconds: number; cpuSeconds: number }> = [];
+  const analysisRuns: NodeRun[] = [];
+  for (let i = 0; i < rounds; i++) {
+    gstRuns.push(await gstLaunch(scaled));
+    nodeRuns.push(await nodeSource(file, 224, 224, null));
+    decodeRuns.push(await gstLaunch(`${src} ! fakesink sync=false`));
+    analysisRuns.push(await nodeSource(file, 224, 224, 5));
+  }
+  const gstFps = median(gstRuns.map((r) => frames / r.playSeconds));
+  const nodeFps = median(nodeRuns.map((r) => r.frames / r.playSeconds));
+  const decodeCpu = median(decodeRuns.map((r) => r.cpuSeconds)) - empty.cpuSeconds;
+  const analysisCpu = median(analysisRuns.map((r) => r.cpuSeconds));
+  const gst = { cpuSeconds: median(gstRuns.map((r) => r.cpuSeconds)) };
+  const node = { frames: Math.min(...nodeRuns.map((r) => r.frames)), frameBytes: nodeRuns[0]!.frameBytes, cpuSeconds: median(nodeRuns.map((r) => r.cpuSeconds)) };
+  const analysis5 = { frames: Math.min(...analysisRuns.map((r) => r.frames)), cpuSeconds: analysisCpu };
+  const minutes = seconds / 60;
+  return {
+    baselinePipeline: scaled,
+    input: { file, width: 1920, height: 1080, fps: 30, seconds, frames },
+    rounds,
+    perRound: {
+      gstFps: gstRuns.map((r) => r3(frames / r.playSeconds)),
+      nodeFps: nodeRuns.map((r) => r3(r.frames / r.playSeconds)),
+      decodeOnlyCpuSeconds: decodeRuns.map((r) => r3(r.cpuSeconds - empty.cpuSeconds)),
+      source5fpsCpuSeconds: analysisRuns.map((r) => r3(r.cpuSeconds)),
+    },
+    ratio: r3(nodeFps / gstFps),
+    nodeFps: r3(nodeFps),
+    gstFps: r3(gstFps),
+    nodeFramesDelivered: node.frames,
+    nodeFrameBytes: node.frameBytes,
+    costRatio: r3(analysis5.cpuSeconds / decodeCpu),
+    analysisFramesAt5fps: analysis5.frames,
+    cpuSecondsPerStreamMinute: {
+      source5fpsAnalysis: r3(analysis5.cpuSeconds / minutes),
+      decodeOnlyGstLaunch: r3(decodeCpu / minutes),
+      nodeUnthrottled224: r3(node.cpuSeconds / minutes),
+      gstLaunchUnthrottled224: r3((gst.cpuSeconds - empty.cpuSeconds) / minutes),
+    },
+    cpuSeconds: {
+      source5fpsAnalysis: r3(analysis5.cpuSeconds),
+      decodeOnly: r3(decodeCpu),
+      gstLaunchStartup: r3(empty.cpuSeconds),
+    },
+  };
+}
