@@ -41,6 +41,7 @@ export function filterOptions(c: InferenceConfig): PhaseFilterOptions {
     outOfBodyThreshold: c.out_of_body_threshold,
     outOfBodyEnterS: c.out_of_body_enter_s,
     outOfBodyExitS: c.out_of_body_exit_s,
+    boundaryLookbackS: c.boundary_lookback_s,
   };
 }
 

@@ -40,6 +40,12 @@ export const inferenceSection = Section(
       0,
       600,
     ),
+    boundary_lookback_s: Num(
+      'A confirmed phase change is back-dated to the most likely change point within this many seconds of recent frames.',
+      30,
+      0,
+      600,
+    ),
     switch_probability: Num('Filtered probability a new phase must reach to be reported.', 0.8, 0.5, 1),
     duration_substates: Int(
       'Sub-states per phase in the HMM (Erlang duration prior: more = phases shorter than typical are less likely).',

@@ -9,6 +9,11 @@ export interface PhaseFilterOptions extends HmmOptions {
   outOfBodyThreshold: number;
   outOfBodyEnterS: number;
   outOfBodyExitS: number;
+  /**
+   * When a new phase is confirmed, its start is placed at the most likely change point in
+   * the last boundaryLookbackS seconds of frames (old phase before, new phase after).
+   */
+  boundaryLookbackS: number;
 }
 
 /** What the filter needs from a model manifest. */
@@ -50,6 +55,9 @@ export class PhaseFilter {
   private outOfBody = false;
   private oobEdgeSinceMs: number | undefined;
   private posteriorNow: Float64Array;
+  /** Recent in-body frames: time and log-likelihood per phase, for locating boundaries. */
+  private recent: Array<{ tsMs: number; ll: Float64Array }> = [];
+  private lastPhaseEventMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly source: string,
@@ -79,6 +87,7 @@ export class PhaseFilter {
     const inBody = Math.max(1e-6, 1 - pOob);
     const likelihoods = this.phaseClassIndex.map((c) => probabilities[c]! / inBody);
     this.hmm.step(dtS, likelihoods);
+    this.remember(tsMs, likelihoods);
     this.posteriorNow = this.hmm.posterior();
     let best = 0;
     for (let i = 1; i < this.posteriorNow.length; i++)
@@ -100,7 +109,11 @@ export class PhaseFilter {
     }
     this.qualifiedSinceMs ??= tsMs;
     if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS) {
-      const atMs = this.leader.sinceMs;
+      const atMs =
+        this.committed === undefined
+          ? this.leader.sinceMs
+          : Math.max(this.changePoint(this.committed, bestId, tsMs), this.lastPhaseEventMs);
+      this.lastPhaseEventMs = atMs;
       const modelVersion = this.model.version;
       if (this.committed !== undefined) {
         events.push({ type: 'phase_ended', source: this.source, phase: this.committed, atMs, modelVersion });
@@ -127,6 +140,39 @@ export class PhaseFilter {
       outOfBody: this.outOfBody,
       posterior: Array.from(this.posteriorNow, round4),
     };
+  }
+
+  private remember(tsMs: number, likelihoods: number[]): void {
+    const floor = this.o.probabilityFloor;
+    this.recent.push({ tsMs, ll: Float64Array.from(likelihoods, (p) => Math.log(Math.max(p, floor))) });
+    const oldest = tsMs - this.o.boundaryLookbackS * 1000;
+    while (this.recent.length > 0 && this.recent[0]!.tsMs < oldest) this.recent.shift();
+  }
+
+  /**
+   * The start of the new phase: the split of the recent frames that best explains them as
+   * `from` before and `to` after (maximum likelihood change point). Uses past frames only.
+   */
+  private changePoint(from: string, to: string, nowMs: number): number {
+    const a = this.phaseIndex(from);
+    const b = this.phaseIndex(to);
+    const frames = this.recent;
+    if (frames.length === 0) return nowMs;
+    let after = 0;
+    for (const f of frames) after += f.ll[b]!;
+    let before = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    let bestMs = nowMs;
+    for (const f of frames) {
+      const score = before + after;
+      if (score > bestScore) {
+        bestScore = score;
+        bestMs = f.tsMs;
+      }
+      before += f.ll[a]!;
+      after -= f.ll[b]!;
+    }
+    return bestMs;
   }
 
   private trackOutOfBody(tsMs: number, oobFrame: boolean, events: PhaseEvent[]): void {

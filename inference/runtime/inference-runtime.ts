@@ -8,8 +8,7 @@ import type { BackendAttempt, BackendName, BackendPreference } from './backend.j
 import { LatencyWindow } from './latency-window.js';
 import type { FromWorker, ToWorker, WorkerModelInfo } from './protocol.js';
 
-const WORKER_FILE = join(ROOT, 'inference', 'runtime', 'inference-worker.ts');
-const TSX_LOADER = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+const WORKER_FILE = join(ROOT, 'inference', 'runtime', 'worker-entry.mjs');
 
 export interface RuntimeOptions {
   modelDir: string;
@@ -246,11 +245,7 @@ export class InferenceRuntime {
 
   private spawn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const worker = new Worker(WORKER_FILE, {
-        execArgv: ['--import', TSX_LOADER],
-        stdout: false,
-        stderr: false,
-      });
+      const worker = new Worker(WORKER_FILE, { stdout: false, stderr: false });
       this.worker = worker;
       worker.postMessage({
         type: 'init',

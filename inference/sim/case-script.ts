@@ -68,7 +68,8 @@ export function planSegments(rng: Rng, totalS: number): PhaseSegment[] {
     seen.add(id);
     return typical * Math.exp(0.35 * rng.normal()) * (again ? 0.35 : 1);
   });
-  const minSegmentS = Math.min(Math.max(totalS * 0.045, 8), 60);
+  // At least 8 s (4.5 % of the case) per segment, but never more than the video can hold.
+  const minSegmentS = Math.min(Math.max(totalS * 0.045, 8), 60, totalS / (seq.length * 1.5));
   let durations = raw.map((d) => d * (totalS / raw.reduce((s, v) => s + v, 0)));
   for (let iter = 0; iter < 20; iter++) {
     const short = durations.map((d) => d < minSegmentS);
@@ -95,12 +96,14 @@ export function planSegments(rng: Rng, totalS: number): PhaseSegment[] {
 export function planOutOfBody(rng: Rng, segments: PhaseSegment[], totalS: number): TimeSpan[] {
   const count = Math.min(4, Math.max(1, Math.round(totalS / 600 + rng.range(0.4, 1.4))));
   const spans: TimeSpan[] = [];
-  for (let k = 0; k < count * 4 && spans.length < count; k++) {
-    const seg = segments[rng.int(0, segments.length - 1)]!;
+  for (let k = 0; k < count * 20 && spans.length < count; k++) {
     const lenS = rng.range(4, 10);
-    const margin = 5;
+    // Stay well inside the phase: 5 s from its edges, less in very short videos.
+    const margin = totalS >= 120 ? 5 : 1.5;
+    const fits = segments.filter((s) => s.endS - s.startS - 2 * margin - lenS > 0);
+    if (fits.length === 0) continue;
+    const seg = fits[rng.weighted(fits.map((s) => s.endS - s.startS))]!;
     const room = seg.endS - seg.startS - 2 * margin - lenS;
-    if (room <= 0) continue;
     const startS = seg.startS + margin + rng.next() * room;
     const span = { startS: round3(startS), endS: round3(startS + lenS) };
     if (spans.some((s) => span.startS < s.endS + 10 && s.startS < span.endS + 10)) continue;

@@ -9,7 +9,8 @@ export interface EncoderOptions {
   width: number;
   height: number;
   fps: number;
-  bitrateKbps: number;
+  /** x264 constant quantizer (lower = better). Constant-QP encoding is deterministic; bitrate mode with threads is not. */
+  quantizer: number;
   out: string;
 }
 
@@ -36,7 +37,7 @@ export function encoderPipeline(o: EncoderOptions): string {
     'videoconvert',
     'videoscale',
     `video/x-raw,format=I420,width=${o.width},height=${o.height}`,
-    `x264enc speed-preset=ultrafast bitrate=${o.bitrateKbps} key-int-max=${o.fps * 2}`,
+    `x264enc speed-preset=ultrafast pass=quant quantizer=${o.quantizer} key-int-max=${o.fps * 2}`,
     'h264parse',
     'mp4mux',
     `filesink location="${o.out}"`,

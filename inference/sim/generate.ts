@@ -12,7 +12,8 @@ export interface GenerateOptions {
   width?: number;
   height?: number;
   fps?: number;
-  bitrateKbps?: number;
+  /** x264 quantizer, 0-51 (default 24). */
+  quantizer?: number;
   /** Internal drawing height; frames are drawn small and scaled up by GStreamer. */
   drawHeight?: number;
 }
@@ -59,7 +60,7 @@ export async function generateSurgicalVideo(o: GenerateOptions): Promise<Generat
     width,
     height,
     fps,
-    bitrateKbps: o.bitrateKbps ?? Math.max(300, Math.round((width * height * fps) / 20000)),
+    quantizer: o.quantizer ?? 24,
     out: o.out,
   });
   encoder.start();

@@ -237,8 +237,8 @@ export class SurgicalRenderer {
           b += (BLOOD[2] - b) * k;
         }
         const s = f.specular[rowL + ((u + lightX) & (TEX - 1))]!;
-        if (s > 0.9) {
-          const k = Math.min(1, (s - 0.9) * 14) * dim;
+        if (s > 0.86) {
+          const k = Math.min(1, (s - 0.86) * 12) * dim;
           r += (255 - r) * k;
           gg += (255 - gg) * k;
           b += (250 - b) * k;
@@ -338,19 +338,20 @@ export class SurgicalRenderer {
   private drawRoom(tS: number, c: Canvas): void {
     const { width: w, height: h, data } = c;
     const sway = Math.sin(tS * 1.7) * 0.15 * w;
+    // Operating-room lights and white walls: far brighter than anything inside the body.
     for (let y = 0; y < h; y++) {
       const t = y / h;
       for (let x = 0; x < w; x++) {
         const o = (y * w + x) * 3;
-        data[o] = 196 - 40 * t;
-        data[o + 1] = 202 - 36 * t;
-        data[o + 2] = 208 - 30 * t;
+        data[o] = 246 - 30 * t;
+        data[o + 1] = 248 - 26 * t;
+        data[o + 2] = 250 - 22 * t;
       }
     }
-    drawEllipse(c, w * 0.5 + sway, h * 1.05, w * 0.7, h * 0.35, [60, 122, 92]);
-    drawEllipse(c, w * 0.25 - sway * 0.6, h * 0.55, w * 0.12, h * 0.3, [72, 112, 172]);
-    drawEllipse(c, w * 0.8 - sway * 0.4, h * 0.5, w * 0.11, h * 0.28, [70, 108, 165]);
-    drawEllipse(c, w * 0.55 + sway * 0.8, h * 0.15, w * 0.16, h * 0.12, [255, 252, 236]);
+    drawEllipse(c, w * 0.5 + sway, h * 1.2, w * 0.6, h * 0.3, [90, 160, 125]);
+    drawEllipse(c, w * 0.22 - sway * 0.6, h * 0.6, w * 0.1, h * 0.26, [120, 160, 215]);
+    drawEllipse(c, w * 0.8 - sway * 0.4, h * 0.55, w * 0.09, h * 0.24, [115, 155, 210]);
+    drawEllipse(c, w * 0.55 + sway * 0.8, h * 0.18, w * 0.2, h * 0.14, [255, 255, 245]);
   }
 
   /** Smoke, optics (circular field and vignetting) and sensor noise. */

@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import type { AnalysisFrame } from '../../capture/index.js';
+import { EL, sourceLaunch } from '../../capture/pipeline/build.js';
+import type { H264Decoder, PipelinePlan } from '../../capture/pipeline/plan.js';
 
 const require = createRequire(import.meta.url);
 
 /** The parts of gstreamer-superficial used here (it ships no types). */
 interface GstElement {
   [prop: string]: unknown;
-  pull(cb: (buf: Buffer | null, caps: Record<string, unknown> | null) => void): void;
+  pull(cb: (buf: Buffer | null) => void): void;
 }
 interface GstPipeline {
   play(): void;
@@ -24,13 +26,15 @@ export interface DecodeOptions {
   width: number;
   height: number;
   fps: number;
+  /** H.264 decoder element; the live path picks it with capture's chooseDecoder. */
+  decoder?: H264Decoder;
   /** Timestamp of the first frame; frame n is at startMs + n * 1000 / fps. */
   startMs?: number;
 }
 
 export class DecodeError extends Error {
   constructor(
-    readonly code: 'DECODE_FAILED' | 'BAD_PATH',
+    readonly code: 'DECODE_FAILED',
     message: string,
   ) {
     super(message);
@@ -38,12 +42,21 @@ export class DecodeError extends Error {
 }
 
 /**
- * The analysis branch of a file source, run as fast as possible: decode, then let GStreamer
- * rate-convert, scale and convert to packed RGB at the analysis size and rate. Training,
- * replay and the bench read frames through this, so they see the live path's pixels.
+ * The capture pipeline of a non-realtime file source (capture's own sourceLaunch, without
+ * recording): decode → videorate → videoscale → videoconvert → RGB appsink. Replay, training
+ * and the bench read frames through it, so they see exactly the live analysis pixels.
  */
-export function analysisCaps(width: number, height: number, fps: number): string {
-  return `videorate ! videoscale ! videoconvert ! video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1,pixel-aspect-ratio=1/1`;
+export function analysisLaunch(o: DecodeOptions): string {
+  const plan: PipelinePlan = {
+    source: o.source,
+    input: { kind: 'file', path: o.path, realtime: false, loop: false },
+    decoder: o.decoder ?? 'avdec_h264',
+    analysis: { width: o.width, height: o.height, fps: o.fps },
+    recording: null,
+    framePipeMaxFrames: 2,
+    statusIntervalMs: 1000,
+  };
+  return sourceLaunch(plan, `${o.source}-analysis`);
 }
 
 /**
@@ -52,11 +65,8 @@ export function analysisCaps(width: number, height: number, fps: number): string
  */
 export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<AnalysisFrame> {
   const gst = require('gstreamer-superficial') as GstModule;
-  const pipeline = new gst.Pipeline(
-    `filesrc name=src ! decodebin ! ${analysisCaps(o.width, o.height, o.fps)} ! appsink name=sink sync=false max-buffers=8`,
-  );
-  pipeline.findChild('src').location = o.path;
-  const sink = pipeline.findChild('sink');
+  const pipeline = new gst.Pipeline(analysisLaunch(o));
+  const sink = pipeline.findChild(EL.frames);
   let busError: string | undefined;
   pipeline.pollBus((msg) => {
     if (msg.type === 'error') busError = String(msg.message ?? msg.debug ?? 'pipeline error');

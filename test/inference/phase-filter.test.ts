@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type FilterModel,
+  PhaseFilter,
+  type PhaseFilterOptions,
+} from '../../inference/filter/phase-filter.js';
+import { Rng } from '../../inference/sim/rng.js';
+import type { PhaseEvent } from '../../inference/types.js';
+
+const MODEL: FilterModel = {
+  version: '1.2.3',
+  classes: ['a', 'b', 'c', 'oob'],
+  phases: [
+    { id: 'a', typicalDurationS: 60 },
+    { id: 'b', typicalDurationS: 60 },
+    { id: 'c', typicalDurationS: 60 },
+  ],
+  transitions: { a: ['b'], b: ['c'], c: [] },
+  startPhases: ['a'],
+  outOfBodyClass: 'oob',
+};
+
+const OPTS: PhaseFilterOptions = {
+  substates: 3,
+  durationScale: 1,
+  probabilityFloor: 0.02,
+  emissionExponent: 1,
+  resumeAnywhereProbability: 0.05,
+  switchProbability: 0.8,
+  minPhaseDurationS: 3,
+  outOfBodyThreshold: 0.5,
+  outOfBodyEnterS: 1,
+  outOfBodyExitS: 2,
+  boundaryLookbackS: 30,
+};
+
+const FPS = 5;
+
+/** A noisy classifier: the true class gets `p`, errors go to a random other class. */
+function noisy(rng: Rng, truth: number, accuracy: number): number[] {
+  const probs = [0.02, 0.02, 0.02, 0.02];
+  const k = rng.chance(accuracy) ? truth : (truth + 1 + rng.int(0, 2)) % 4;
+  probs[k] = 0.94;
+  return probs;
+}
+
+function run(
+  filter: PhaseFilter,
+  truthAt: (tS: number) => number,
+  seconds: number,
+  rng: Rng,
+  accuracy: number,
+) {
+  const events: PhaseEvent[] = [];
+  let raw = 0;
+  let online = 0;
+  const n = seconds * FPS;
+  for (let i = 0; i < n; i++) {
+    const tS = i / FPS;
+    const truth = truthAt(tS);
+    const probs = noisy(rng, truth, accuracy);
+    if (probs.indexOf(Math.max(...probs)) === truth) raw++;
+    events.push(...filter.update(tS * 1000, probs));
+    const s = filter.state();
+    if (truth < 3 && s.phase === MODEL.classes[truth]) online++;
+  }
+  return { events, raw: raw / n, online: online / n };
+}
+
+describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
+  it('turns a 70 %-accurate frame stream into the right phase sequence with back-dated boundaries', () => {
+    const filter = new PhaseFilter('endo', MODEL, OPTS);
+    const truth = (t: number) => (t < 60 ? 0 : t < 130 ? 1 : 2);
+    const { events, raw, online } = run(filter, truth, 200, new Rng(1), 0.7);
+    const started = events.filter((e) => e.type === 'phase_started');
+    expect(started.map((e) => e.type === 'phase_started' && e.phase)).toEqual(['a', 'b', 'c']);
+    const atS = started.map((e) => e.atMs / 1000);
+    expect(Math.abs(atS[1]! - 60)).toBeLessThan(3);
+    expect(Math.abs(atS[2]! - 130)).toBeLessThan(3);
+    expect(online).toBeGreaterThan(raw + 0.15);
+    for (const e of events) expect(e.modelVersion).toBe('1.2.3');
+    // Every phase_started after the first is preceded by the previous phase's end at the same instant.
+    const ended = events.filter((e) => e.type === 'phase_ended');
+    expect(ended.map((e) => e.type === 'phase_ended' && e.phase)).toEqual(['a', 'b']);
+    expect(ended.map((e) => e.atMs)).toEqual(started.slice(1).map((e) => e.atMs));
+  });
+
+  it('ignores a confident burst shorter than the minimum phase duration', () => {
+    const filter = new PhaseFilter('endo', MODEL, OPTS);
+    const events: PhaseEvent[] = [];
+    for (let i = 0; i < 60 * FPS; i++) {
+      const tS = i / FPS;
+      // 1.5 s of confident "b" in the middle of "a".
+      const probs = tS >= 30 && tS < 31.5 ? [0.01, 0.97, 0.01, 0.01] : [0.9, 0.05, 0.04, 0.01];
+      events.push(...filter.update(tS * 1000, probs));
+    }
+    expect(
+      events.filter((e) => e.type === 'phase_started').map((e) => e.type === 'phase_started' && e.phase),
+    ).toEqual(['a']);
+  });
+
+  it('follows the grammar: a → c is not allowed, so evidence for c while in a does not jump there', () => {
+    const strictModel = { ...MODEL, transitions: { a: ['b'], b: ['c'], c: [] } };
+    const filter = new PhaseFilter('endo', strictModel, { ...OPTS, resumeAnywhereProbability: 0 });
+    for (let i = 0; i < 30 * FPS; i++) filter.update((i / FPS) * 1000, [0.9, 0.05, 0.04, 0.01]);
+    // Ten seconds of frames saying "c"; the only way there is through b.
+    for (let i = 0; i < 10 * FPS; i++) filter.update((30 + i / FPS) * 1000, [0.3, 0.05, 0.64, 0.01]);
+    expect(filter.state().phase).toBe('a');
+  });
+
+  it('treats out of body as its own state: phases freeze, events back-dated to its start', () => {
+    const filter = new PhaseFilter('endo', MODEL, OPTS);
+    const events: PhaseEvent[] = [];
+    const feed = (fromS: number, toS: number, probs: number[]) => {
+      for (let t = fromS; t < toS; t += 1 / FPS) events.push(...filter.update(t * 1000, probs));
+    };
+    feed(0, 20, [0.9, 0.05, 0.04, 0.01]);
+    feed(20, 30, [0.01, 0.3, 0.01, 0.68]); // out of body; the phase columns say "b" but must not count
+    expect(filter.state().outOfBody).toBe(true);
+    expect(filter.state().phase).toBe('a');
+    feed(30, 40, [0.9, 0.05, 0.04, 0.01]);
+    const oob = events.filter((e) => e.type.startsWith('out_of_body'));
+    expect(oob.map((e) => e.type)).toEqual(['out_of_body_started', 'out_of_body_ended']);
+    expect(oob[0]!.atMs).toBeCloseTo(20_000, -1);
+    expect(oob[1]!.atMs).toBeCloseTo(30_000, -1);
+    expect(events.filter((e) => e.type === 'phase_started')).toHaveLength(1);
+  });
+
+  it('needs out_of_body_enter_s of out-of-body frames: a single bright frame is not out of body', () => {
+    const filter = new PhaseFilter('endo', MODEL, OPTS);
+    const events: PhaseEvent[] = [];
+    for (let i = 0; i < 20 * FPS; i++) {
+      const probs = i === 50 || i === 51 ? [0.01, 0.01, 0.01, 0.97] : [0.9, 0.05, 0.04, 0.01];
+      events.push(...filter.update((i / FPS) * 1000, probs));
+    }
+    expect(events.some((e) => e.type === 'out_of_body_started')).toBe(false);
+  });
+
+  it('resumes mid-case (daemon restart): starts in a non-start phase when the frames say so', () => {
+    const filter = new PhaseFilter('endo', MODEL, OPTS);
+    for (let i = 0; i < 30 * FPS; i++) filter.update((i / FPS) * 1000, [0.03, 0.03, 0.93, 0.01]);
+    expect(filter.state().phase).toBe('c');
+  });
+});
