@@ -194,6 +194,8 @@ export class Accounts {
     const token = newToken(SESSION_PREFIX);
     const now = Date.now();
     const expiresAtMs = now + this.options.sessionTtlMs;
+    // Sessions are not audit records: expired and revoked ones are dropped as new ones begin.
+    this.db.prepare('DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?').run(now, now - 86_400_000);
     this.db
       .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
       .run(hashToken(token), userId, now, expiresAtMs);
