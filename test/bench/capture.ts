@@ -78,7 +78,10 @@ async function gstLaunch(pipeline: string): Promise<{ playSeconds: number; cpuSe
   const script = `gst-launch-1.0 ${pipeline} > /tmp/orsight-bench-gst.$$ 2>&1; rc=$?; cat /tmp/orsight-bench-gst.$$; rm -f /tmp/orsight-bench-gst.$$; echo "STAT $(cat /proc/$$/stat)"; exit $rc`;
   const { stdout } = await exec('sh', ['-c', script], { maxBuffer: 16 * 1024 * 1024 });
   const m = /Execution ended after (\d+):(\d+):(\d+\.\d+)/.exec(stdout);
-  const statLine = stdout.split('\n').find((l) => l.startsWith('STAT '))!.slice(5);
+  const statLine = stdout
+    .split('\n')
+    .find((l) => l.startsWith('STAT '))!
+    .slice(5);
   const f = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
   const cpuSeconds = (Number(f[13]) + Number(f[14])) / CLK_TCK; // cutime, cstime
   const playSeconds = m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : Number.NaN;
@@ -118,11 +121,14 @@ function nodeSource(file: string, width: number, height: number, fps: number | n
     let t0 = 0;
     let tLast = 0;
     let cpu0 = 0;
-    const decoder = new FrameDecoder((f) => {
-      frames++;
-      frameBytes = f.data.byteLength;
-      tLast = performance.now();
-    }, width * height * 3);
+    const decoder = new FrameDecoder(
+      (f) => {
+        frames++;
+        frameBytes = f.data.byteLength;
+        tLast = performance.now();
+      },
+      width * height * 3,
+    );
     (child.stdio[4] as Readable).on('data', (c: Buffer) => decoder.push(c));
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'playing' && t0 === 0) {
@@ -180,7 +186,11 @@ export async function run(args: string[]): Promise<unknown> {
   const decodeCpu = median(decodeRuns.map((r) => r.cpuSeconds)) - empty.cpuSeconds;
   const analysisCpu = median(analysisRuns.map((r) => r.cpuSeconds));
   const gst = { cpuSeconds: median(gstRuns.map((r) => r.cpuSeconds)) };
-  const node = { frames: Math.min(...nodeRuns.map((r) => r.frames)), frameBytes: nodeRuns[0]!.frameBytes, cpuSeconds: median(nodeRuns.map((r) => r.cpuSeconds)) };
+  const node = {
+    frames: Math.min(...nodeRuns.map((r) => r.frames)),
+    frameBytes: nodeRuns[0]!.frameBytes,
+    cpuSeconds: median(nodeRuns.map((r) => r.cpuSeconds)),
+  };
   const analysis5 = { frames: Math.min(...analysisRuns.map((r) => r.frames)), cpuSeconds: analysisCpu };
   const minutes = seconds / 60;
   return {

@@ -1,0 +1,202 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { restartDelayMs } from '../../capture/backoff.js';
+import { FrameHub } from '../../capture/frame-hub.js';
+import { encodeHeader, FrameDecoder, type WireFrame } from '../../capture/frame-wire.js';
+import { copyRecordLaunch, encodeRecordLaunch, sourceLaunch } from '../../capture/pipeline/build.js';
+import { PipelineValueError, quote } from '../../capture/pipeline/escape.js';
+import type { PipelinePlan } from '../../capture/pipeline/plan.js';
+import type { AnalysisFrame } from '../../capture/types.js';
+import { ROOT } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { h264File } from './fixtures.js';
+
+function plan(input: PipelinePlan['input'], recording: PipelinePlan['recording'] = null): PipelinePlan {
+  return {
+    source: 's',
+    input,
+    decoder: 'avdec_h264',
+    analysis: { width: 64, height: 48, fps: 5 },
+    recording,
+    framePipeMaxFrames: 2,
+    statusIntervalMs: 1000,
+  };
+}
+const REC = {
+  mode: 'encode',
+  encoder: 'x264enc',
+  bitrateKbps: 1000,
+  keyframeIntervalS: 1,
+  x264Preset: 'ultrafast',
+  chunkDurationS: 2,
+  queueMaxBuffers: 30,
+} as const;
+
+describe('pipeline strings', () => {
+  it('a file path with quotes, spaces and ! stays one value: GStreamer opens exactly that file', async () => {
+    const dir = tempDir();
+    const src = await h264File({ width: 160, height: 120, fps: 10, seconds: 1 });
+    const evil = join(dir, 'a "b" ! fakesink name=x \\ c.mp4');
+    writeFileSync(evil, spawnSync('cat', [src]).stdout);
+    const launch = sourceLaunch(
+      plan({ kind: 'file', path: evil, realtime: false, loop: false }),
+      'ch',
+    ).replace(/appsink name=frames [^!]*$/, 'fakesink');
+    // Parsed exactly as the source process parses it (gst_parse_launch via gstreamer-superficial).
+    const r = spawnSync(process.execPath, ['-e', PLAY_TO_EOS], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, LAUNCH: launch },
+      cwd: ROOT,
+    });
+    expect(r.stdout.trim()).toBe('eos');
+    expect(r.status).toBe(0);
+  });
+
+  it('refuses control characters and out-of-range numbers instead of building a pipeline', () => {
+    expect(() => quote('path', 'a\nb')).toThrow(PipelineValueError);
+    expect(() => sourceLaunch(plan({ kind: 'testsrc', width: 10_000_000, height: 10, fps: 5 }), 'c')).toThrow(
+      /width/,
+    );
+    expect(() =>
+      sourceLaunch(
+        plan({
+          kind: 'rtsp',
+          url: 'rtsp://h/x" ! filesink location=/etc/passwd',
+          protocol: 'tcp',
+          latencyMs: 0,
+        }),
+        'c',
+      ),
+    ).toThrow();
+    expect(() =>
+      encodeRecordLaunch(
+        plan({ kind: 'testsrc', width: 64, height: 48, fps: 5 }, REC),
+        'c',
+        { format: 'I420', width: 64, height: 48, framerate: '5/1' },
+        '/tmp/a%d',
+        'p',
+      ),
+    ).toThrow(/%/);
+  });
+
+  it('rate-limits analysis frames before scaling and colour conversion', () => {
+    const s = sourceLaunch(plan({ kind: 'testsrc', width: 640, height: 360, fps: 25 }), 'c');
+    const rate = s.indexOf('videorate');
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThan(s.indexOf('videoscale'));
+    expect(s.indexOf('videoscale')).toBeLessThan(s.indexOf('videoconvert'));
+  });
+
+  it('rtsp credentials are properties of rtspsrc, escaped; stream copy never re-encodes', () => {
+    const p = plan(
+      {
+        kind: 'rtsp',
+        url: 'rtsp://cam/stream',
+        protocol: 'tcp',
+        latencyMs: 100,
+        username: 'op',
+        password: 'p"w\\d',
+      },
+      { ...REC, mode: 'copy' },
+    );
+    expect(sourceLaunch(p, 'c')).toContain('user-pw="p\\"w\\\\d"');
+    const rec = copyRecordLaunch(p, '/tmp/rec', '123');
+    expect(rec).not.toMatch(/x264enc|nvh264enc|vah264enc|avdec/);
+    expect(rec).toContain('rtph264depay ! h264parse');
+  });
+});
+
+const PLAY_TO_EOS = `
+const { Pipeline } = require('gstreamer-superficial');
+const p = new Pipeline(process.env.LAUNCH);
+p.pollBus((m) => {
+  if (m.type === 'eos' || m.type === 'error') { console.log(m.type === 'eos' ? 'eos' : m.message); p.stop(); process.exit(m.type === 'eos' ? 0 : 1); }
+});
+p.play();
+`;
+
+describe('restart back-off', () => {
+  it('doubles from the minimum, adds bounded jitter, never exceeds the maximum', () => {
+    const o = { minMs: 500, maxMs: 10_000, jitterRatio: 0.2 };
+    expect(restartDelayMs(0, o, () => 0)).toBe(500);
+    expect(restartDelayMs(1, o, () => 0)).toBe(1000);
+    expect(restartDelayMs(3, o, () => 0)).toBe(4000);
+    expect(restartDelayMs(3, o, () => 1)).toBe(4800);
+    for (let a = 0; a < 50; a++) expect(restartDelayMs(a, o, Math.random)).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe('frame wire', () => {
+  it('reassembles frames from chunks of any size', () => {
+    const got: WireFrame[] = [];
+    const dec = new FrameDecoder((f) => got.push(f), 1000);
+    const a = new Uint8Array(300).fill(7);
+    const b = new Uint8Array(300).fill(9);
+    const wire = Buffer.concat([
+      encodeHeader(1, 1000.5, 10, 10, 300),
+      a,
+      encodeHeader(2, 1200.25, 10, 10, 300),
+      b,
+    ]);
+    for (let i = 0; i < wire.length; i += 7) dec.push(wire.subarray(i, i + 7));
+    expect(got.map((f) => [f.seq, f.tsMs, f.data[0], f.data.byteLength, f.data.byteOffset])).toEqual([
+      [1, 1000.5, 7, 300, 0],
+      [2, 1200.25, 9, 300, 0],
+    ]);
+    expect(() => dec.push(Buffer.alloc(24))).toThrow(/magic/);
+  });
+});
+
+describe('frame hub', () => {
+  const frame = (seq: number): AnalysisFrame => ({
+    source: 's',
+    seq,
+    tsMs: seq,
+    width: 1,
+    height: 1,
+    data: new Uint8Array(3),
+  });
+
+  it('a busy consumer gets the newest frame when it is done; the ones in between are dropped and counted', async () => {
+    const hub = new FrameHub(() => {});
+    const slow: number[] = [];
+    const fast: number[] = [];
+    let release: () => void = () => {};
+    hub.subscribe((f) => {
+      slow.push(f.seq);
+      return new Promise<void>((r) => {
+        release = r;
+      });
+    });
+    hub.subscribe((f) => {
+      fast.push(f.seq);
+    });
+    for (let i = 0; i < 10; i++) hub.publish(frame(i));
+    expect(hub.pendingCount).toBe(1);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(slow).toEqual([0, 9]);
+    expect(fast).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(hub.droppedFor('s')).toBe(8);
+  });
+
+  it('gives each consumer its own copy of the pixels, and survives a throwing consumer', () => {
+    const errors: unknown[] = [];
+    const hub = new FrameHub((e) => errors.push(e));
+    const seen: Uint8Array[] = [];
+    hub.subscribe(() => {
+      throw new Error('boom');
+    });
+    hub.subscribe((f) => {
+      seen.push(f.data);
+    });
+    const f = frame(1);
+    hub.publish(f);
+    expect(errors).toHaveLength(1);
+    expect(seen[0]).not.toBe(f.data);
+    expect(seen[0]!.buffer).not.toBe(f.data.buffer);
+  });
+});
