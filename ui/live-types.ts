@@ -3,6 +3,13 @@
  * `snapshot`; then `delta`s as things change and a `heartbeat` every few seconds. Every
  * message carries `serverTimeMs` so displays tick timers locally from the server's clock.
  * Display-token clients get the same shapes with PHI fields (label, surgeon) left out.
+ *
+ * `seq` numbers the state: each delta is seq + 1 of the one before, a snapshot carries the
+ * seq it reflects, a heartbeat the current seq without changing it. A client that sees a gap
+ * (or a heartbeat seq ahead of its own) sends `{ "type": "resync" }` and gets a snapshot. A
+ * delta's fields replace the client's whole field (arrays included). Authentication: the
+ * session cookie, `Authorization: Bearer`, or `?token=<display token>`; pages from another
+ * origin are refused.
  */
 
 export interface LivePhase {
