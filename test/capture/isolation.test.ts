@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisFrame } from '../../capture/index.js';
 import { freePort, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { mjpegFile } from './fixtures.js';
+import { h264File, mjpegFile } from './fixtures.js';
 import { captureHarness, type Harness } from './harness.js';
 
 describe('fault isolation: one process per source', () => {
@@ -12,6 +12,7 @@ describe('fault isolation: one process per source', () => {
   beforeAll(async () => {
     const deadPort = await freePort();
     const mjpeg = await mjpegFile();
+    const short = await h264File({ width: 160, height: 120, fps: 10, seconds: 1 });
     h = captureHarness(
       tempDir(),
       [
@@ -33,6 +34,7 @@ describe('fault isolation: one process per source', () => {
         },
         { name: 'not-h264', kind: 'file', role: 'room', enabled: true, path: mjpeg, loop: true },
         { name: 'no-url', kind: 'rtsp', role: 'room', enabled: true },
+        { name: 'loop', kind: 'file', role: 'room', enabled: true, path: short, loop: true, realtime: true },
       ],
       {
         record: false,
@@ -100,6 +102,16 @@ describe('fault isolation: one process per source', () => {
         .slice(aBefore)
         .some((f) => f.seq === 0),
     ).toBe(true);
+  });
+
+  it('a looping file plays on past its end in the same process, at the analysis rate', async () => {
+    await waitFor(() => (frames.get('loop')?.length ?? 0) >= 14, 20_000, 'frames over nearly three loops of a 1 s file');
+    const f = frames.get('loop')!;
+    expect(h.status('loop')).toMatchObject({ state: 'live', restarts: 0 });
+    const spanS = (f.at(-1)!.tsMs - f[0]!.tsMs) / 1000;
+    expect(spanS).toBeGreaterThan(2); // the 1 s file played at least twice over
+    expect((f.length - 1) / spanS).toBeGreaterThan(4);
+    expect((f.length - 1) / spanS).toBeLessThan(6);
   });
 
   it('bad source configs give a clear error in that source status while the others keep running', async () => {
