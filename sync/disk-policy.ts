@@ -20,6 +20,8 @@ export class DiskPolicy {
     private readonly outbox: Outbox,
     private readonly options: DiskPolicyOptions,
     private readonly log: Logger,
+    /** Uploads under way are not dropped (their bytes are already leaving). */
+    private readonly busySeqs: () => number[] = () => [],
     private readonly freeBytes: (dir: string) => Promise<number> = async (dir) => {
       const s = await statfs(dir);
       return s.bavail * s.bsize;
@@ -41,7 +43,7 @@ export class DiskPolicy {
     }
     const free = await this.freeBytes(this.options.dataDir).catch(() => undefined);
     if (free !== undefined && free < this.options.minFreeMb * 1_048_576) {
-      const items = this.outbox.dropOldestFiles(1, 'policy:disk_low', nowMs);
+      const items = this.outbox.dropOldestFiles(1, 'policy:disk_low', nowMs, this.busySeqs());
       if (items.length > 0) {
         this.log.warn(
           {

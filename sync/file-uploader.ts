@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../daemon/log.js';
 import type { Db } from '../daemon/store/index.js';
 import { backoffMs } from './backoff.js';
-import { sha256, sha256File } from './file-hash.js';
+import { OrderedHasher, sha256, sha256File } from './file-hash.js';
 import type { FileResponseWaiter } from './file-responses.js';
 import type { FileInit, FileMeta } from './messages.js';
 import type { Outbox, OutboxItem } from './outbox.js';
@@ -54,6 +54,8 @@ export class FileUploader {
   bytesSent = 0;
   filesDone = 0;
   current: { fileId: string; ackedBytes: number; sizeBytes: number } | undefined;
+  /** Outbox seq of the upload under way. */
+  busySeq: number | undefined;
 
   constructor(
     private readonly db: Db,
@@ -78,6 +80,7 @@ export class FileUploader {
     const item = this.outbox.dueFile(this.now());
     if (!item) return undefined;
     this.busy = true;
+    this.busySeq = item.seq;
     return this.upload(item)
       .catch((err: Error) => {
         const delayMs =
@@ -90,6 +93,7 @@ export class FileUploader {
       })
       .finally(() => {
         this.busy = false;
+        this.busySeq = undefined;
         this.current = undefined;
       });
   }
@@ -121,15 +125,6 @@ export class FileUploader {
       return;
     }
     const state = this.fileState(item, rec, sizeBytes);
-    // Hash the whole file alongside the upload (another read of a file in the page cache);
-    // the checksum is only needed at fin.
-    const wholeSha: Promise<string> = state.sha256
-      ? Promise.resolve(state.sha256)
-      : sha256File(path).then((sum) => {
-          this.db.prepare('UPDATE sync_files SET sha256 = ? WHERE file_id = ?').run(sum, state.file_id);
-          return sum;
-        });
-    wholeSha.catch(() => undefined);
     const root = `${this.fileRoot}/${state.file_id}`;
     this.current = { fileId: state.file_id, ackedBytes: this.ackedBytes(state.file_id), sizeBytes };
     if (this.current.ackedBytes > 0) {
@@ -169,6 +164,19 @@ export class FileUploader {
         }>
       ).map((r) => r.offset_bytes),
     );
+    // The whole-file sha256 (needed only at fin): hashed from the chunks as they are read
+    // when the upload starts from byte 0, else by reading the file alongside the upload.
+    const ordered = !state.sha256 && acked.size === 0 ? new OrderedHasher() : undefined;
+    const saveSha = (sum: string) => {
+      this.db.prepare('UPDATE sync_files SET sha256 = ? WHERE file_id = ?').run(sum, state.file_id);
+      return sum;
+    };
+    const early: Promise<string> | undefined = state.sha256
+      ? Promise.resolve(state.sha256)
+      : ordered
+        ? undefined
+        : sha256File(path).then(saveSha);
+    early?.catch(() => undefined);
     const offsets: number[] = [];
     for (let o = 0; o < sizeBytes || (o === 0 && sizeBytes === 0); o += state.chunk_bytes) {
       if (!acked.has(o)) offsets.push(o);
@@ -186,6 +194,7 @@ export class FileUploader {
           const { bytesRead } = await fh.read(buf, 0, len, offset);
           if (bytesRead !== len) throw new Error(`short read at ${offset}: the file changed`);
           const sum = sha256(buf);
+          ordered?.add(offset, buf);
           await this.limiter.take(len);
           const sentAt = performance.now();
           await this.request(`${root}/${offset}/${sum}`, buf);
@@ -211,6 +220,11 @@ export class FileUploader {
     }
 
     try {
+      const wholeSha =
+        early ??
+        (ordered && ordered.upToBytes === sizeBytes
+          ? saveSha(ordered.digest())
+          : saveSha(await sha256File(path)));
       await this.request(`${root}/fin/${sizeBytes}/${await wholeSha}`, Buffer.alloc(0));
     } catch (err) {
       if ((err as { reasonCode?: number }).reasonCode === CHECKSUM_MISMATCH) {

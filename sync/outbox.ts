@@ -132,14 +132,20 @@ export class Outbox {
   }
 
   /** Disk policy: drops the oldest pending video uploads; returns what was dropped. */
-  dropOldestFiles(count: number, reason: string, nowMs: number): OutboxItem[] {
+  dropOldestFiles(
+    count: number,
+    reason: string,
+    nowMs: number,
+    busySeqs: readonly number[] = [],
+  ): OutboxItem[] {
     const rows = (
       this.db
         .prepare(
           `SELECT seq, id, kind, priority, case_id, topic, payload, created_at, attempts FROM outbox
-           WHERE ${PENDING} AND kind = 'file' ORDER BY seq LIMIT ?`,
+           WHERE ${PENDING} AND kind = 'file' AND seq NOT IN (SELECT value FROM json_each(?))
+           ORDER BY seq LIMIT ?`,
         )
-        .all(count) as Row[]
+        .all(JSON.stringify(busySeqs), count) as Row[]
     ).map(toItem);
     for (const r of rows) this.drop(r.seq, reason, nowMs);
     return rows;
@@ -242,7 +248,8 @@ export function outboxStats(db: Db): OutboxStats {
     .get() as { n: number; last: number | null };
   const dropped = db
     .prepare(
-      'SELECT drop_reason AS reason, count(*) AS n FROM outbox WHERE dropped_at IS NOT NULL GROUP BY drop_reason',
+      // An item acknowledged after all (its upload finished as it was dropped) was not lost.
+      'SELECT drop_reason AS reason, count(*) AS n FROM outbox WHERE dropped_at IS NOT NULL AND acked_at IS NULL GROUP BY drop_reason',
     )
     .all() as Array<{ reason: string | null; n: number }>;
   const synced = db.prepare('SELECT count(*) AS n FROM sync_cases').get() as { n: number };

@@ -165,6 +165,7 @@ export class SyncPart implements Part {
       this.outbox,
       { dataDir: config.storage.data_dir, minFreeMb: c.disk_min_free_mb, maxAgeH: c.outbox_max_age_h },
       log.child({ module: 'sync.disk' }),
+      () => (this.uploader?.busySeq === undefined ? [] : [this.uploader.busySeq]),
     );
 
     this.link.on('up', () => {

@@ -50,6 +50,8 @@ describe('policies: disk policy drops, upload windows, out-of-body video, status
     // More free space demanded than any test disk has: the policy must drop.
     const config = deviceConfig(broker, 'site-a', 'or-6', dataDir, {
       disk_min_free_mb: 10_000_000,
+      // The upload window is 12 hours away: the video stays pending until the policy drops it.
+      upload_windows: [`* ${(new Date().getHours() + 12) % 24} * * *`],
       disk_check_interval_s: 1,
       telemetry_cron: '*/1 * * * * *',
     });
