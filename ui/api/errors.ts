@@ -3,21 +3,6 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CaseError } from '../../daemon/cases/index.js';
 import { AccountError } from '../auth/index.js';
 
-/** The one error body of the API. */
-export const ErrorBodySchema = Type.Object(
-  {
-    statusCode: Type.Integer(),
-    code: Type.String({ description: 'Stable machine-readable code, e.g. CASE_NOT_FOUND.' }),
-    error: Type.String({ description: 'HTTP reason phrase.' }),
-    message: Type.String({ description: 'What went wrong and what to do about it.' }),
-    details: Type.Optional(Type.Array(Type.String())),
-  },
-  { $id: 'ErrorBody', additionalProperties: false, description: 'The one error body of the API.' },
-);
-export type ErrorBody = Static<typeof ErrorBodySchema>;
-/** Routes name the shared schema (added once to the API scope) instead of repeating it. */
-export const ErrorBody = Type.Unsafe<ErrorBody>({ $ref: 'ErrorBody#' });
-
 /** Every code the API answers with, and its HTTP status. */
 export const ERROR_CATALOGUE = {
   VALIDATION_FAILED: 400,
@@ -49,6 +34,24 @@ export const ERROR_CATALOGUE = {
   INTERNAL: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The one error body of the API. */
+export const ErrorBodySchema = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String({
+      description: 'Stable machine-readable code; the catalogue lists each with its HTTP status.',
+      enum: Object.keys(ERROR_CATALOGUE),
+    }),
+    error: Type.String({ description: 'HTTP reason phrase.' }),
+    message: Type.String({ description: 'What went wrong and what to do about it.' }),
+    details: Type.Optional(Type.Array(Type.String())),
+  },
+  { $id: 'ErrorBody', additionalProperties: false, description: 'The one error body of the API.' },
+);
+export type ErrorBody = Static<typeof ErrorBodySchema>;
+/** Routes name the shared schema (added once to the API scope) instead of repeating it. */
+export const ErrorBody = Type.Unsafe<ErrorBody>({ $ref: 'ErrorBody#' });
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
