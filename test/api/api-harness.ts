@@ -6,7 +6,7 @@ import { type Config, loadConfig } from '../../config/index.js';
 import { EventBus } from '../../daemon/bus.js';
 import { CasesPart, type CasesServices, type RecordingControl } from '../../daemon/cases/index.js';
 import { StorePart } from '../../daemon/store/index.js';
-import { apiPlugin } from '../../ui/api/index.js';
+import { type ApiRouteGroup, apiPlugin } from '../../ui/api/index.js';
 import { Accounts } from '../../ui/auth/index.js';
 import { HttpPart } from '../../ui/index.js';
 
@@ -31,7 +31,12 @@ export interface Harness {
  */
 export async function startHarness(
   dataDir: string,
-  opts: { overrides?: Record<string, unknown>; listen?: boolean; recorder?: RecordingControl } = {},
+  opts: {
+    overrides?: Record<string, unknown>;
+    listen?: boolean;
+    recorder?: RecordingControl;
+    routes?: ApiRouteGroup[];
+  } = {},
 ): Promise<Harness> {
   const config = loadConfig({
     overrides: {
@@ -60,7 +65,7 @@ export async function startHarness(
     config,
     log,
     readiness: () => ({ ok: true, parts: {} }),
-    plugins: [apiPlugin({ config, services: () => cases.services })],
+    plugins: [apiPlugin({ config, services: () => cases.services, routes: opts.routes })],
   });
   const app = await http.build();
   if (opts.listen) await http.start();

@@ -26,7 +26,16 @@ export interface ApiPluginOptions {
   config: Readonly<Config>;
   /** The case part's services (available once it has started, before http starts). */
   services: () => CasesServices;
+  /**
+   * Route groups other parts add under /api (e.g. sync status). They get the same access
+   * check (`config.access` on each route; none means admin-only), strict validation, error
+   * body, audit of denials and OpenAPI entry as the API's own routes.
+   */
+  routes?: ApiRouteGroup[];
 }
+
+/** Registers routes on the /api scope (paths relative to /api). */
+export type ApiRouteGroup = (api: FastifyInstance, ctx: ApiContext) => void | Promise<void>;
 
 export const OPENAPI_INFO = {
   title: 'orsight API',
@@ -137,6 +146,7 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
         infoRoutes(api, ctx);
         adminRoutes(api, ctx);
         liveRoute(api, hub);
+        for (const group of options.routes ?? []) await group(api, ctx);
       },
       { prefix: '/api' },
     );
