@@ -1,1 +1,13 @@
+export { InferenceError, ModelPackageError, type ModelPackageErrorCode } from './errors.js';
+export { type Evaluation, evaluate } from './evaluation.js';
+export { type FilterState, PhaseFilter, type PhaseFilterOptions } from './filter/phase-filter.js';
+export { analysedSources, type FrameFeed, InferencePart, type InferencePartDeps } from './inference-part.js';
+export { checkManifest, type ModelManifest } from './manifest.js';
+export { DEMO_MODEL_DIR } from './models.js';
+export { type LoadedPackage, loadModelPackage } from './package-loader.js';
+export { type ReplayResult, replayVideo } from './replay.js';
+export type { CaseLabels } from './sim/case-script.js';
+export { ensureDemoVideo } from './sim/demo-video.js';
+export { generateSurgicalVideo, labelsPathFor } from './sim/generate.js';
+export { buildTimeline, type Timeline } from './timeline.js';
 export type { FrameResult, ModelInfo, PhaseEvent, PhaseInfo } from './types.js';

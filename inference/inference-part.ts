@@ -8,9 +8,19 @@ import './bus-events.js';
 import { DEMO_MODEL_DIR } from './models.js';
 import { PhasePipeline } from './phase-pipeline.js';
 
+/**
+ * The sources whose frames are analysed: enabled endoscope sources (room cameras are only
+ * recorded); in demo mode without sources, the simulated endoscope.
+ */
+export function analysedSources(config: Readonly<Config>): string[] {
+  const list = config.capture.sources.filter((s) => s.enabled && s.role === 'endoscope').map((s) => s.name);
+  if (config.capture.sources.length === 0 && config.daemon.demo) return ['endoscope'];
+  return list;
+}
+
 /** Anything that delivers analysis frames (the capture part); returns an unsubscribe function. */
 export interface FrameFeed {
-  onFrame(cb: (frame: AnalysisFrame) => void): () => void;
+  onFrame(cb: (frame: AnalysisFrame) => void, options?: { source?: string }): () => void;
 }
 
 export interface InferencePartDeps {
@@ -42,7 +52,14 @@ export class InferencePart implements Part {
     });
     await this.pipeline.runtime.start();
     const pipeline = this.pipeline;
-    this.unsubscribe = frames?.onFrame((f) => pipeline.submit(f));
+    if (frames) {
+      const sources = analysedSources(config);
+      const offs = sources.map((source) => frames.onFrame((f) => pipeline.submit(f), { source }));
+      this.unsubscribe = () => {
+        for (const off of offs) off();
+      };
+      log.info({ sources }, 'analysing sources');
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,3 +1,4 @@
+import { chooseDecoder, discoverHardware } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../daemon/log.js';
 import { PhasePipeline } from './phase-pipeline.js';
@@ -52,6 +53,8 @@ export async function replayVideo(o: ReplayOptions): Promise<ReplayResult> {
     },
   });
   const { runtime } = pipeline;
+  // The decoder the live capture part would pick on this machine.
+  const decoder = chooseDecoder(o.config.capture.decoder, await discoverHardware()).element;
   await runtime.start();
   const t0 = performance.now();
   let lastTsMs = 0;
@@ -63,6 +66,7 @@ export async function replayVideo(o: ReplayOptions): Promise<ReplayResult> {
       width,
       height,
       fps,
+      decoder,
       startMs: 0,
     })) {
       await runtime.waitForRoom(source);
