@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gstChecks } from '../capture/gst-doctor.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 
 const require = createRequire(import.meta.url);
@@ -19,24 +20,8 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-/** GStreamer elements the appliance relies on, and the Debian package that ships each. */
-export const GST_ELEMENTS: ReadonlyArray<{ element: string; pkg: string; required: boolean }> = [
-  { element: 'videotestsrc', pkg: 'gstreamer1.0-plugins-base', required: true },
-  { element: 'videoconvert', pkg: 'gstreamer1.0-plugins-base', required: true },
-  { element: 'videoscale', pkg: 'gstreamer1.0-plugins-base', required: true },
-  { element: 'videorate', pkg: 'gstreamer1.0-plugins-base', required: true },
-  { element: 'appsink', pkg: 'gstreamer1.0-plugins-base', required: true },
-  { element: 'appsrc', pkg: 'gstreamer1.0-plugins-base', required: true },
-  { element: 'qtdemux', pkg: 'gstreamer1.0-plugins-good', required: true },
-  { element: 'splitmuxsink', pkg: 'gstreamer1.0-plugins-good', required: true },
-  { element: 'rtspsrc', pkg: 'gstreamer1.0-plugins-good', required: true },
-  { element: 'v4l2src', pkg: 'gstreamer1.0-plugins-good', required: false },
-  { element: 'h264parse', pkg: 'gstreamer1.0-plugins-bad', required: true },
-  { element: 'avdec_h264', pkg: 'gstreamer1.0-libav', required: true },
-  { element: 'x264enc', pkg: 'gstreamer1.0-plugins-ugly', required: true },
-  { element: 'nvh264enc', pkg: 'gstreamer1.0-plugins-bad (NVIDIA driver + GPU)', required: false },
-  { element: 'nvh264dec', pkg: 'gstreamer1.0-plugins-bad (NVIDIA driver + GPU)', required: false },
-];
+/** GStreamer elements the appliance relies on, with their Debian packages (capture owns the list). */
+export { GST_ELEMENTS } from '../capture/gst-doctor.js';
 
 export function hasGstElement(element: string): boolean {
   try {
@@ -67,9 +52,11 @@ export async function runDoctor(opts: { configFile?: string }): Promise<DoctorRe
   });
 
   let dataDir: string | undefined;
+  let captureCodecs: Parameters<typeof gstChecks>[0];
   try {
     const cfg = loadConfig({ file: opts.configFile, env: process.env });
     dataDir = cfg.storage.data_dir;
+    captureCodecs = { encoder: cfg.capture.encoder, decoder: cfg.capture.decoder };
     checks.push({ name: 'config', ok: true, required: true, detail: opts.configFile ?? '(defaults)' });
   } catch (err) {
     const detail = err instanceof ConfigError ? err.message : (err as Error).message;
@@ -122,16 +109,8 @@ export async function runDoctor(opts: { configFile?: string }): Promise<DoctorRe
       fix: 'apt-get install gstreamer1.0-tools',
     });
   } else {
-    for (const e of GST_ELEMENTS) {
-      const ok = hasGstElement(e.element);
-      checks.push({
-        name: `gst ${e.element}`,
-        ok,
-        required: e.required,
-        detail: ok ? 'present' : 'missing',
-        fix: ok ? undefined : `apt-get install ${e.pkg.split(' ')[0]}`,
-      });
-    }
+    // The GStreamer elements capture needs and the H.264 codecs found (capture/gst-doctor.ts).
+    checks.push(...(await gstChecks(captureCodecs)));
   }
   for (const [bin, pkg, required] of [
     ['mosquitto', 'mosquitto', false],

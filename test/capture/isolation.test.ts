@@ -105,7 +105,11 @@ describe('fault isolation: one process per source', () => {
   });
 
   it('a looping file plays on past its end in the same process, at the analysis rate', async () => {
-    await waitFor(() => (frames.get('loop')?.length ?? 0) >= 14, 20_000, 'frames over nearly three loops of a 1 s file');
+    await waitFor(
+      () => (frames.get('loop')?.length ?? 0) >= 14,
+      20_000,
+      'frames over nearly three loops of a 1 s file',
+    );
     const f = frames.get('loop')!;
     expect(h.status('loop')).toMatchObject({ state: 'live', restarts: 0 });
     const spanS = (f.at(-1)!.tsMs - f[0]!.tsMs) / 1000;
