@@ -204,3 +204,35 @@ describe('live channel', () => {
     expect(refused).toBe(401);
   });
 });
+
+describe('live channel limits', () => {
+  it('refuses clients beyond live_max_clients with 1013 (try again later)', async () => {
+    const small = await startHarness(tempDir(), {
+      listen: true,
+      overrides: { cases: { live_max_clients: 2 } },
+    });
+    try {
+      const open = (n: number) =>
+        Array.from({ length: n }, () => {
+          const ws = new WebSocket(`ws://127.0.0.1:${small.http.port}/api/live`, {
+            headers: bearer(small.tokens.clinician),
+          });
+          const first = new Promise<{ type?: string; close?: number }>((resolve) => {
+            ws.once('message', (d) => resolve({ type: (JSON.parse(String(d)) as LiveMessage).type }));
+            ws.once('close', (code) => resolve({ close: code }));
+          });
+          return { ws, first };
+        });
+      const two = open(2);
+      expect(await Promise.all(two.map((c) => c.first))).toEqual([
+        { type: 'snapshot' },
+        { type: 'snapshot' },
+      ]);
+      const [third] = open(1);
+      expect(await third!.first).toEqual({ close: 1013 });
+      for (const c of two) c.ws.close();
+    } finally {
+      await small.close();
+    }
+  });
+});
