@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordEnvelope } from '../messages.js';
 import type { DeviceId } from '../topics.js';
+import { type CentralBackend, type DeviceRow, type FileRow, recordId, type StoredBatch } from './backend.js';
 
 export type CentralDb = Database.Database;
 
@@ -44,31 +45,11 @@ CREATE TABLE IF NOT EXISTS file_chunks (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
 `;
 
-export interface StoredBatch {
-  /** Ids to acknowledge, per device (new and duplicates alike). */
-  acks: Map<string, { id: DeviceId; ids: string[] }>;
-  stored: number;
-  duplicates: number;
-}
-
-export interface FileRow {
-  site: string;
-  device: string;
-  file_id: string;
-  case_id: string | null;
-  recording_id: string | null;
-  name: string;
-  size_bytes: number;
-  sha256: string | null;
-  state: 'receiving' | 'complete';
-  path: string | null;
-}
-
 /**
  * Headquarters' store (SQLite, WAL, synchronous=FULL so a commit is on disk before we ack).
  * Several ingest processes may share it; each write is one short transaction.
  */
-export class CentralStore {
+export class CentralStore implements CentralBackend {
   private constructor(readonly db: CentralDb) {}
 
   static open(file: string): CentralStore {
@@ -81,7 +62,10 @@ export class CentralStore {
   }
 
   /** Stores a batch of records in one transaction; a record received twice is stored once. */
-  storeRecords(batch: ReadonlyArray<{ id: DeviceId; env: RecordEnvelope }>, nowMs: number): StoredBatch {
+  async storeRecords(
+    batch: ReadonlyArray<{ id: DeviceId; env: RecordEnvelope }>,
+    nowMs: number,
+  ): Promise<StoredBatch> {
     const msg = this.db.prepare(
       'INSERT INTO messages (site, device, msg_id, seq, received_at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
@@ -121,12 +105,12 @@ export class CentralStore {
         );
       }
       for (const { id } of result.acks.values()) this.touch(id, nowMs);
-      if (result.duplicates > 0) this.bump('duplicates', result.duplicates);
+      if (result.duplicates > 0) this.bumpSync('duplicates', result.duplicates);
     })();
     return result;
   }
 
-  touch(id: DeviceId, nowMs: number): void {
+  private touch(id: DeviceId, nowMs: number): void {
     this.db
       .prepare(
         `INSERT INTO devices (site, device, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?)
@@ -135,14 +119,14 @@ export class CentralStore {
       .run(id.site, id.device, nowMs, nowMs);
   }
 
-  setStatus(
+  async setStatus(
     id: DeviceId,
     state: string,
     versions: unknown,
     model: string | null,
     atMs: number,
     nowMs: number,
-  ): void {
+  ): Promise<void> {
     this.touch(id, nowMs);
     this.db
       .prepare(
@@ -151,14 +135,18 @@ export class CentralStore {
       .run(state, JSON.stringify(versions), model, atMs, id.site, id.device);
   }
 
-  setTelemetry(id: DeviceId, telemetry: unknown, nowMs: number): void {
+  async setTelemetry(id: DeviceId, telemetry: unknown, nowMs: number): Promise<void> {
     this.touch(id, nowMs);
     this.db
       .prepare('UPDATE devices SET telemetry = ?, telemetry_at_ms = ? WHERE site = ? AND device = ?')
       .run(JSON.stringify(telemetry), nowMs, id.site, id.device);
   }
 
-  file(id: DeviceId, fileId: string): FileRow | undefined {
+  async file(id: DeviceId, fileId: string): Promise<FileRow | undefined> {
+    return this.fileSync(id, fileId);
+  }
+
+  private fileSync(id: DeviceId, fileId: string): FileRow | undefined {
     return this.db
       .prepare(
         'SELECT site, device, file_id, case_id, recording_id, name, size_bytes, sha256, state, path FROM files WHERE site = ? AND device = ? AND file_id = ?',
@@ -167,7 +155,7 @@ export class CentralStore {
   }
 
   /** init: remembers the file (idempotent; a different size or checksum restarts it). */
-  initFile(
+  async initFile(
     id: DeviceId,
     fileId: string,
     f: {
@@ -179,10 +167,10 @@ export class CentralStore {
       meta: string | null;
     },
     nowMs: number,
-  ): void {
+  ): Promise<void> {
     this.db.transaction(() => {
       this.touch(id, nowMs);
-      const existing = this.file(id, fileId);
+      const existing = this.fileSync(id, fileId);
       if (existing && existing.size_bytes === f.sizeBytes && existing.sha256 === f.sha256) return;
       this.db
         .prepare('DELETE FROM file_chunks WHERE site = ? AND device = ? AND file_id = ?')
@@ -207,17 +195,17 @@ export class CentralStore {
     })();
   }
 
-  addChunk(
+  async addChunk(
     id: DeviceId,
     fileId: string,
     offsetBytes: number,
     sizeBytes: number,
     sha256: string | null,
-  ): boolean {
+  ): Promise<boolean> {
     const before = this.db
       .prepare('SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?')
       .get(id.site, id.device, fileId, offsetBytes);
-    if (before) this.bump('chunks_resent');
+    if (before) this.bumpSync('chunks_resent');
     this.db
       .prepare(
         'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
@@ -226,7 +214,7 @@ export class CentralStore {
     return before === undefined;
   }
 
-  chunks(id: DeviceId, fileId: string): Array<{ offset_bytes: number; size_bytes: number }> {
+  async chunks(id: DeviceId, fileId: string): Promise<Array<{ offset_bytes: number; size_bytes: number }>> {
     return this.db
       .prepare(
         'SELECT offset_bytes, size_bytes FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? ORDER BY offset_bytes',
@@ -234,7 +222,13 @@ export class CentralStore {
       .all(id.site, id.device, fileId) as Array<{ offset_bytes: number; size_bytes: number }>;
   }
 
-  completeFile(id: DeviceId, fileId: string, path: string, sha256: string, nowMs: number): void {
+  async completeFile(
+    id: DeviceId,
+    fileId: string,
+    path: string,
+    sha256: string,
+    nowMs: number,
+  ): Promise<void> {
     this.db
       .prepare(
         `UPDATE files SET state = 'complete', path = ?, sha256 = ?, completed_at_ms = ? WHERE site = ? AND device = ? AND file_id = ?`,
@@ -242,13 +236,17 @@ export class CentralStore {
       .run(path, sha256, nowMs, id.site, id.device, fileId);
   }
 
-  resetFile(id: DeviceId, fileId: string): void {
+  async resetFile(id: DeviceId, fileId: string): Promise<void> {
     this.db
       .prepare('DELETE FROM file_chunks WHERE site = ? AND device = ? AND file_id = ?')
       .run(id.site, id.device, fileId);
   }
 
-  bump(name: string, by = 1): void {
+  async bump(name: string, by = 1): Promise<void> {
+    this.bumpSync(name, by);
+  }
+
+  private bumpSync(name: string, by = 1): void {
     this.db
       .prepare(
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
@@ -256,15 +254,44 @@ export class CentralStore {
       .run(name, by);
   }
 
-  close(): void {
+  async devices(): Promise<DeviceRow[]> {
+    return this.db
+      .prepare(
+        'SELECT site, device, state, last_seen_ms, versions, model, telemetry FROM devices ORDER BY site, device',
+      )
+      .all() as DeviceRow[];
+  }
+
+  async caseRecords(site: string, device: string): Promise<Array<{ record_id: string; payload: string }>> {
+    return this.db
+      .prepare(
+        `SELECT record_id, payload FROM records WHERE site = ? AND device = ? AND kind = 'case' ORDER BY record_id`,
+      )
+      .all(site, device) as Array<{ record_id: string; payload: string }>;
+  }
+
+  async recordCounts(
+    site: string,
+    device: string,
+    caseId: string,
+  ): Promise<Array<{ kind: string; n: number }>> {
+    return this.db
+      .prepare(
+        'SELECT kind, count(*) AS n FROM records WHERE site = ? AND device = ? AND case_id = ? GROUP BY kind',
+      )
+      .all(site, device, caseId) as Array<{ kind: string; n: number }>;
+  }
+
+  async completeFiles(site: string, device: string, caseId: string): Promise<number> {
+    const r = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM files WHERE site = ? AND device = ? AND case_id = ? AND state = 'complete'`,
+      )
+      .get(site, device, caseId) as { n: number };
+    return r.n;
+  }
+
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-/** The row a record describes: its `id`, or `seq` for the audit log. */
-function recordId(env: RecordEnvelope): string {
-  const d = env.data as { id?: unknown; seq?: unknown };
-  if (typeof d.id === 'string' || typeof d.id === 'number') return String(d.id);
-  if (typeof d.seq === 'number') return String(d.seq);
-  return env.id;
 }

@@ -1,4 +1,4 @@
-import type { CentralDb } from './central-store.js';
+import type { CentralBackend } from './backend.js';
 
 export interface FleetDevice {
   site: string;
@@ -31,22 +31,16 @@ const COUNT_KINDS: Record<string, string> = {
 };
 
 /** Per-case completeness: what the device's latest case record says exists vs. what arrived. */
-export function caseCompleteness(db: CentralDb, site: string, device: string): CaseCompleteness[] {
-  const cases = db
-    .prepare(
-      `SELECT record_id, payload FROM records WHERE site = ? AND device = ? AND kind = 'case' ORDER BY record_id`,
-    )
-    .all(site, device) as Array<{ record_id: string; payload: string }>;
-  const counts = db.prepare(
-    'SELECT kind, count(*) AS n FROM records WHERE site = ? AND device = ? AND case_id = ? GROUP BY kind',
-  );
-  const files = db.prepare(
-    `SELECT count(*) AS n FROM files WHERE site = ? AND device = ? AND case_id = ? AND state = 'complete'`,
-  );
-  return cases.map((c) => {
+export async function caseCompleteness(
+  db: CentralBackend,
+  site: string,
+  device: string,
+): Promise<CaseCompleteness[]> {
+  const out: CaseCompleteness[] = [];
+  for (const c of await db.caseRecords(site, device)) {
     const data = JSON.parse(c.payload) as { endedAt?: number | null; counts?: Record<string, number> };
     const got = Object.fromEntries(
-      (counts.all(site, device, c.record_id) as Array<{ kind: string; n: number }>).map((r) => [r.kind, r.n]),
+      (await db.recordCounts(site, device, c.record_id)).map((r) => [r.kind, Number(r.n)]),
     );
     const expected: Record<string, number> = {};
     const received: Record<string, number> = {};
@@ -54,49 +48,39 @@ export function caseCompleteness(db: CentralDb, site: string, device: string): C
       expected[key] = data.counts?.[key] ?? 0;
       received[key] = got[kind] ?? 0;
     }
-    const filesComplete = (files.get(site, device, c.record_id) as { n: number }).n;
+    const filesComplete = await db.completeFiles(site, device, c.record_id);
     const ended = data.endedAt !== null && data.endedAt !== undefined;
     const complete =
       ended &&
       Object.keys(expected).every((k) => (received[k] ?? 0) >= (expected[k] ?? 0)) &&
       filesComplete >= (expected.recordings ?? 0);
-    return { caseId: c.record_id, ended, expected, received, filesComplete, complete };
-  });
+    out.push({ caseId: c.record_id, ended, expected, received, filesComplete, complete });
+  }
+  return out;
 }
 
 /** Devices, last seen, versions, queue depth and how many of their cases are complete. */
-export function fleetView(db: CentralDb): FleetDevice[] {
-  const rows = db
-    .prepare(
-      'SELECT site, device, state, last_seen_ms, versions, model, telemetry FROM devices ORDER BY site, device',
-    )
-    .all() as Array<{
-    site: string;
-    device: string;
-    state: string | null;
-    last_seen_ms: number;
-    versions: string | null;
-    model: string | null;
-    telemetry: string | null;
-  }>;
-  return rows.map((r) => {
+export async function fleetView(db: CentralBackend): Promise<FleetDevice[]> {
+  const out: FleetDevice[] = [];
+  for (const r of await db.devices()) {
     const t = r.telemetry
       ? (JSON.parse(r.telemetry) as { outbox?: { pending?: number; oldestPendingAgeS?: number | null } })
       : undefined;
-    const cases = caseCompleteness(db, r.site, r.device);
-    return {
+    const cases = await caseCompleteness(db, r.site, r.device);
+    out.push({
       site: r.site,
       device: r.device,
       state: r.state,
-      lastSeenMs: r.last_seen_ms,
+      lastSeenMs: Number(r.last_seen_ms),
       versions: r.versions ? (JSON.parse(r.versions) as Record<string, string>) : null,
       model: r.model,
       queueDepth: t?.outbox?.pending ?? null,
       oldestPendingAgeS: t?.outbox?.oldestPendingAgeS ?? null,
       casesTotal: cases.length,
       casesComplete: cases.filter((c) => c.complete).length,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 export function formatFleet(devices: FleetDevice[]): string {

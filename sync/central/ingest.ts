@@ -24,7 +24,7 @@ import {
   parseDeviceTopic,
   TOPIC_ROOT,
 } from '../topics.js';
-import type { CentralStore } from './central-store.js';
+import type { CentralBackend, StoredBatch } from './backend.js';
 import type { FileStore } from './file-store.js';
 import type { ModelStore } from './model-store.js';
 
@@ -64,13 +64,14 @@ export class Ingest {
   private fileQueue: Promise<void> = Promise.resolve();
   private readonly segmentsInFlight = new Set<Promise<void>>();
   /** Running whole-file sha256 per file being received in order (bounded by files in progress). */
-  private readonly hashing = new Map<string, { hash: Hash; upToBytes: number }>();
+  private readonly hashing = new Map<string, { hash: Hash; upToBytes: number; sizeBytes: number }>();
+  private flushChain: Promise<void> = Promise.resolve();
   storedTotal = 0;
   duplicatesTotal = 0;
   rejectedTotal = 0;
 
   constructor(
-    private readonly store: CentralStore,
+    private readonly store: CentralBackend,
     private readonly files: FileStore,
     private readonly models: ModelStore,
     private readonly link: Pick<MqttLink, 'publish' | 'connected'>,
@@ -98,10 +99,10 @@ export class Ingest {
         if (!isRecordEnvelope(env)) return isRecordEnvelope.error() || 'not JSON';
         if (env.kind !== t.kind) return `kind "${env.kind}" does not match the topic`;
         this.pending.push({ id: t.id, env });
-        if (this.pending.length >= this.options.batchMax) this.flush();
+        if (this.pending.length >= this.options.batchMax) void this.flush();
         else if (!this.flushScheduled) {
           this.flushScheduled = true;
-          setImmediate(() => this.flush());
+          setImmediate(() => void this.flush());
         }
         return;
       }
@@ -109,19 +110,27 @@ export class Ingest {
         if (payload.length === 0) return undefined; // retained status cleared
         const msg = parseJson(payload);
         if (!isStatusMessage(msg)) return isStatusMessage.error() || 'not JSON';
-        this.store.setStatus(t.id, msg.state, msg.versions, msg.model, msg.atMs, this.now());
+        void this.store
+          .setStatus(t.id, msg.state, msg.versions, msg.model, msg.atMs, this.now())
+          .catch((err: Error) => this.log.error({ err: err.message }, 'status not stored'));
         return;
       }
       case 'telemetry': {
         const msg = parseJson(payload);
         if (!isTelemetryMessage(msg)) return isTelemetryMessage.error() || 'not JSON';
-        this.store.setTelemetry(t.id, msg, this.now());
+        void this.store
+          .setTelemetry(t.id, msg, this.now())
+          .catch((err: Error) => this.log.error({ err: err.message }, 'telemetry not stored'));
         return;
       }
       case 'file': {
         const { id, fileId, step } = t;
+        // Checked here, synchronously, so the running whole-file hash sees segments in arrival order.
+        const shaOk = step.kind !== 'segment' || !step.sha256 || sha256(payload) === step.sha256;
+        if (step.kind === 'segment' && shaOk)
+          this.hashInOrder(`${id.site}/${id.device}/${fileId}`, step.offsetBytes, payload);
         const run = () =>
-          this.onFile(id, fileId, step, payload, topic).catch((err: Error) => {
+          this.onFile(id, fileId, step, payload, topic, shaOk).catch((err: Error) => {
             this.log.error({ topic, err: err.message }, 'file step failed');
             return this.respond(id, topic, UNSPECIFIED, `storage error: ${err.message}`);
           });
@@ -159,13 +168,26 @@ export class Ingest {
     }
   }
 
-  /** Commits pending records in one transaction, then acknowledges them. */
-  flush(): void {
+  /** Commits pending records in one transaction, then acknowledges them (one flush at a time). */
+  flush(): Promise<void> {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return this.flushChain;
     const batch = this.pending;
     this.pending = [];
-    const result = this.store.storeRecords(batch, this.now());
+    this.flushChain = this.flushChain
+      .then(() => this.store.storeRecords(batch, this.now()))
+      .then(
+        (result) => this.afterStored(result),
+        (err: Error) =>
+          this.log.error(
+            { err: err.message, records: batch.length },
+            'records not stored; the devices will send them again',
+          ),
+      );
+    return this.flushChain;
+  }
+
+  private afterStored(result: StoredBatch): void {
     this.storedTotal += result.stored;
     this.duplicatesTotal += result.duplicates;
     this.log.debug({ stored: result.stored, duplicates: result.duplicates }, 'records stored');
@@ -188,6 +210,7 @@ export class Ingest {
     step: FileStep,
     payload: Buffer,
     topic: string,
+    shaOk: boolean,
   ): Promise<void> {
     const nowMs = this.now();
     if (step.kind === 'init') {
@@ -198,7 +221,7 @@ export class Ingest {
       }
       const meta = init.user_data ? parseJson(init.user_data) : undefined;
       const m = isFileMeta(meta) ? meta : undefined;
-      const existing = this.store.file(id, fileId);
+      const existing = await this.store.file(id, fileId);
       if (
         existing?.state === 'complete' &&
         existing.sha256 === (init.checksum ?? existing.sha256) &&
@@ -206,7 +229,7 @@ export class Ingest {
       ) {
         return this.respond(id, topic, OK, 'already stored');
       }
-      this.store.initFile(
+      await this.store.initFile(
         id,
         fileId,
         {
@@ -220,15 +243,16 @@ export class Ingest {
         nowMs,
       );
       const key = `${id.site}/${id.device}/${fileId}`;
-      if (this.store.chunks(id, fileId).length === 0)
-        this.hashing.set(key, { hash: createHash('sha256'), upToBytes: 0 });
+      if ((await this.store.chunks(id, fileId)).length === 0) {
+        this.hashing.set(key, { hash: createHash('sha256'), upToBytes: 0, sizeBytes: init.size });
+      }
       return this.respond(id, topic, OK, 'init stored');
     }
-    const file = this.store.file(id, fileId);
+    const file = await this.store.file(id, fileId);
     if (!file) return this.respond(id, topic, UNSPECIFIED, 'unknown file: send init first');
     if (step.kind === 'segment') {
       if (file.state === 'complete') return this.respond(id, topic, OK, 'already stored');
-      if (step.sha256 && sha256(payload) !== step.sha256) {
+      if (!shaOk) {
         this.reject(topic, 'segment checksum mismatch');
         return this.respond(id, topic, UNSPECIFIED, 'segment checksum mismatch');
       }
@@ -236,12 +260,10 @@ export class Ingest {
         this.reject(topic, 'segment beyond the declared size');
         return this.respond(id, topic, UNSPECIFIED, 'segment beyond the declared size');
       }
-      // Synchronous up to here, so the running hash sees segments in arrival order.
-      this.hashInOrder(`${id.site}/${id.device}/${fileId}`, step.offsetBytes, payload);
       const t0 = performance.now();
       await this.files.writeChunk(id, fileId, step.offsetBytes, payload);
       const t1 = performance.now();
-      this.store.addChunk(id, fileId, step.offsetBytes, payload.length, step.sha256 ?? null);
+      await this.store.addChunk(id, fileId, step.offsetBytes, payload.length, step.sha256 ?? null);
       this.log.debug(
         {
           fileId,
@@ -262,7 +284,7 @@ export class Ingest {
     if (step.sizeBytes !== file.size_bytes)
       return this.respond(id, topic, UNSPECIFIED, 'size differs from init');
     let covered = 0;
-    for (const c of this.store.chunks(id, fileId)) {
+    for (const c of await this.store.chunks(id, fileId)) {
       if (c.offset_bytes > covered) break;
       covered = Math.max(covered, c.offset_bytes + c.size_bytes);
     }
@@ -281,7 +303,7 @@ export class Ingest {
     }
     const expected = step.sha256 ?? file.sha256;
     if (expected && sum !== expected) {
-      this.store.resetFile(id, fileId);
+      await this.store.resetFile(id, fileId);
       await this.files.discardPart(id, fileId);
       this.log.error(
         { device: `${id.site}/${id.device}`, fileId },
@@ -290,7 +312,7 @@ export class Ingest {
       return this.respond(id, topic, CHECKSUM_MISMATCH, 'whole-file checksum mismatch');
     }
     const path = await this.files.commit(id, fileId);
-    this.store.completeFile(id, fileId, path, sum, this.now());
+    await this.store.completeFile(id, fileId, path, sum, this.now());
     this.log.info({ device: `${id.site}/${id.device}`, fileId, sizeBytes: step.sizeBytes }, 'file stored');
     return this.respond(id, topic, OK, 'file stored');
   }
@@ -299,6 +321,7 @@ export class Ingest {
   private hashInOrder(key: string, offsetBytes: number, data: Buffer): void {
     const h = this.hashing.get(key);
     if (!h) return;
+    if (offsetBytes + data.length > h.sizeBytes) return; // refused later as beyond the size
     if (offsetBytes === h.upToBytes) {
       h.hash.update(data);
       h.upToBytes += data.length;
@@ -324,13 +347,13 @@ export class Ingest {
 
   private reject(topic: string, problem: string): void {
     this.rejectedTotal += 1;
-    this.store.bump('rejected');
+    void this.store.bump('rejected').catch(() => undefined);
     this.log.warn({ topic: topic.slice(0, 200), problem }, 'malformed message rejected');
   }
 
   /** Waits for queued file steps (tests, shutdown). */
   async drain(): Promise<void> {
-    this.flush();
+    await this.flush();
     await Promise.all([...this.segmentsInFlight]);
     await this.fileQueue;
   }

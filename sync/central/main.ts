@@ -4,12 +4,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { MqttLink } from '../mqtt-link.js';
 import { signCommand } from '../signing.js';
+import type { CentralBackend } from './backend.js';
 import { CentralStore } from './central-store.js';
 import { FileStore } from './file-store.js';
 import { fleetView, formatFleet } from './fleet.js';
 import { createFleetApi } from './http-api.js';
 import { Ingest, ingestSubscriptions } from './ingest.js';
 import { ModelStore } from './model-store.js';
+import { PgBackend } from './pg-backend.js';
 
 /**
  * `orsight-central`: headquarters' ingest (serve), the fleet view (fleet), and a helper that
@@ -36,6 +38,12 @@ interface ServeOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   logLevel: string;
+  postgres?: string;
+}
+
+/** SQLite in the data directory by default; PostgreSQL when --postgres is given. */
+async function openBackend(o: { dataDir: string; postgres?: string }): Promise<CentralBackend> {
+  return o.postgres ? PgBackend.open(o.postgres) : CentralStore.open(join(o.dataDir, 'central.db'));
 }
 
 async function serve(o: ServeOptions): Promise<void> {
@@ -44,7 +52,7 @@ async function serve(o: ServeOptions): Promise<void> {
     base: { pid: process.pid, module: 'central' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
-  const store = CentralStore.open(join(o.dataDir, 'central.db'));
+  const store = await openBackend(o);
   const files = new FileStore(join(o.dataDir, 'files'));
   const link = new MqttLink(
     {
@@ -77,7 +85,7 @@ async function serve(o: ServeOptions): Promise<void> {
   );
   link.on('message', (topic, payload) => ingest.onMessage(topic, payload));
   let connectedOnce = false;
-  const http = createFleetApi(store.db);
+  const http = createFleetApi(store);
   await new Promise<void>((resolve) => http.listen(o.httpPort, o.httpHost, resolve));
   const addr = http.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.httpPort;
@@ -93,7 +101,7 @@ async function serve(o: ServeOptions): Promise<void> {
     await ingest.drain().catch(() => undefined);
     await link.stop();
     http.close();
-    store.close();
+    await store.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -143,6 +151,11 @@ program
     30_000,
   )
   .option('--log-level <level>', 'pino level', 'info')
+  .option(
+    '--postgres <url>',
+    'store records in PostgreSQL (e.g. postgres://user@host/db); default: SQLite in --data-dir',
+    process.env.ORSIGHT_CENTRAL_POSTGRES,
+  )
   .action((o: ServeOptions) => serve(o));
 
 program
@@ -150,11 +163,16 @@ program
   .description('devices, last seen, versions, queue depth, per-case sync completeness')
   .requiredOption('--data-dir <dir>', 'where central.db lives', process.env.ORSIGHT_CENTRAL_DATA_DIR)
   .option('--json', 'JSON output')
-  .action((o: { dataDir: string; json?: boolean }) => {
-    const store = CentralStore.open(join(o.dataDir, 'central.db'));
-    const devices = fleetView(store.db);
+  .option(
+    '--postgres <url>',
+    'PostgreSQL connection string (default: SQLite in --data-dir)',
+    process.env.ORSIGHT_CENTRAL_POSTGRES,
+  )
+  .action(async (o: { dataDir: string; json?: boolean; postgres?: string }) => {
+    const store = await openBackend(o);
+    const devices = await fleetView(store);
     process.stdout.write(o.json ? `${JSON.stringify({ devices })}\n` : `${formatFleet(devices)}\n`);
-    store.close();
+    await store.close();
   });
 
 const model = program.command('model').description('model packages offered to devices');
