@@ -188,7 +188,13 @@ export interface Central {
 export async function startCentral(
   broker: Broker,
   dataDir: string,
-  options: { clientId?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean; logLevel?: string } = {},
+  options: {
+    clientId?: string;
+    env?: NodeJS.ProcessEnv;
+    waitReady?: boolean;
+    logLevel?: string;
+    extraArgs?: string[];
+  } = {},
 ): Promise<Central> {
   const clientId = options.clientId ?? 'central-1';
   const id = broker.identity(clientId);
@@ -216,6 +222,7 @@ export async function startCentral(
       '1000',
       '--log-level',
       options.logLevel ?? 'info',
+      ...(options.extraArgs ?? []),
     ],
     { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
