@@ -5,8 +5,10 @@ import type { Logger } from '../daemon/log.js';
 import type { Part, PartHealth } from '../daemon/part.js';
 import type { Store } from '../daemon/store/index.js';
 import './events.js';
+import { describeChunk } from './chunk-file.js';
 import { type FrameConsumer, FrameHub, type SubscribeOptions } from './frame-hub.js';
 import { chooseDecoder, chooseEncoder, discoverHardware, type Hardware } from './hardware.js';
+import { mp4DurationMs } from './mp4-duration.js';
 import { DEMO_SIM_SOURCE, planSource, SourceConfigError } from './plan-from-config.js';
 import type { ChunkInfo, RecordTarget } from './protocol.js';
 import { insertChunk } from './recordings-table.js';
@@ -127,6 +129,7 @@ export class CapturePart implements Part {
         onStatus: (s) => this.onStatus(s),
         onChunkOpened: (source, caseId, startedAtMs) => this.onChunkOpened(source, caseId, startedAtMs),
         onChunkClosed: (source, chunk) => this.onChunkClosed(source, chunk),
+        onChunkOrphaned: (source, chunk) => void this.onChunkOrphaned(source, chunk),
       });
       this.supervisors.set(src.name, sup);
     }
@@ -289,6 +292,36 @@ export class CapturePart implements Part {
       toMs: startedAtMs,
       reason: gap.reason,
     });
+  }
+
+  /** Stores what a killed source process left of its open chunk, if any of it is playable. */
+  private async onChunkOrphaned(
+    source: string,
+    c: { caseId: string; path: string; startedAtMs: number },
+  ): Promise<void> {
+    const file = join(this.recordingsRoot, c.path);
+    try {
+      const durationMs = await mp4DurationMs(file);
+      if (durationMs === null || durationMs <= 0) {
+        this.o.log.warn({ source, path: c.path }, 'chunk of a killed source process holds nothing playable');
+        return;
+      }
+      const { sizeBytes, sha256 } = await describeChunk(file);
+      this.o.log.warn(
+        { source, path: c.path, durationMs },
+        'kept the playable part of a chunk cut short by a crash',
+      );
+      this.onChunkClosed(source, {
+        caseId: c.caseId,
+        path: c.path,
+        startedAtMs: c.startedAtMs,
+        durationMs,
+        sizeBytes,
+        sha256,
+      });
+    } catch (err) {
+      this.o.log.error({ err, source, path: c.path }, 'cannot read a chunk cut short by a crash');
+    }
   }
 
   private onChunkClosed(source: string, c: ChunkInfo): void {

@@ -37,6 +37,8 @@ export interface SupervisorOptions {
   onStatus: (s: SourceStatus) => void;
   onChunkOpened: (source: string, caseId: string, startedAtMs: number) => void;
   onChunkClosed: (source: string, chunk: ChunkInfo) => void;
+  /** A chunk whose process died before closing it (its robust-muxed head is still playable). */
+  onChunkOrphaned: (source: string, chunk: { caseId: string; path: string; startedAtMs: number }) => void;
 }
 
 /** Codes after which a restart cannot help until the config changes. */
@@ -198,13 +200,26 @@ export class SourceSupervisor {
       }
     });
     frames.on('error', () => {});
+    // Chunks a process opened and has not closed; on its exit they are orphans.
+    const openChunks = new Map<string, { caseId: string; path: string; startedAtMs: number }>();
     child.on('message', (m: ChildMessage) => {
-      if (child === this.child) this.onChildMessage(m);
+      // Chunk messages count even from a process being replaced: it closes its last chunk.
+      if (m.type === 'chunk_opened') {
+        openChunks.set(m.path, { caseId: m.caseId, path: m.path, startedAtMs: m.startedAtMs });
+        this.o.onChunkOpened(this.name, m.caseId, m.startedAtMs);
+      } else if (m.type === 'chunk_closed') {
+        openChunks.delete(m.chunk.path);
+        this.o.onChunkClosed(this.name, m.chunk);
+      } else if (child === this.child) {
+        this.onChildMessage(m);
+      }
     });
     child.on('error', (err) => this.o.log.error({ source: this.name, err }, 'source process error'));
     this.childExited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         resolve();
+        for (const c of openChunks.values()) this.o.onChunkOrphaned(this.name, c);
+        openChunks.clear();
         if (child === this.child) this.onChildExit(code, signal);
       });
     });
@@ -259,11 +274,8 @@ export class SourceSupervisor {
         this.emitStatus();
         break;
       case 'chunk_opened':
-        this.o.onChunkOpened(this.name, m.caseId, m.startedAtMs);
-        break;
       case 'chunk_closed':
-        this.o.onChunkClosed(this.name, m.chunk);
-        break;
+        break; // handled for every process in spawn()
       case 'record_stopped':
         this.stopRequests.get(m.requestId)?.();
         this.stopRequests.delete(m.requestId);

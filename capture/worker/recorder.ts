@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
+import { describeChunk } from '../chunk-file.js';
 import { copyRecordLaunch, EL, encodeRecordLaunch, type RawCaps } from '../pipeline/build.js';
 import type { PipelinePlan } from '../pipeline/plan.js';
 import type { ChildMessage, RecordTarget } from '../protocol.js';
-import { describeChunk } from './chunk-file.js';
 import { type GstMessage, type GstPipeline, parsePipeline } from './gst.js';
 
 interface OpenChunk {

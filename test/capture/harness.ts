@@ -54,6 +54,8 @@ export function captureHarness(
     gaps,
     status: (source) => capturePart.sourceStatuses().find((s) => s.source === source),
     addCase: (id) => {
+      // One open case at a time (cases_one_open): close the others, as the case engine would.
+      store.db.prepare('UPDATE cases SET ended_at = ? WHERE ended_at IS NULL').run(Date.now());
       store.db
         .prepare("INSERT INTO cases (id, procedure, started_at, started_by) VALUES (?, 'test', ?, 'system')")
         .run(id, Date.now());

@@ -73,6 +73,45 @@ describe('recording follows the case: start, pause (privacy), resume, stop', () 
     expect(n).toBe(h.chunks.length);
   });
 
+  it('SIGKILL while recording: the cut chunk keeps its playable part, the gap is recorded, recording goes on', async () => {
+    h.addCase('case-k');
+    h.capture.startRecording('case-k');
+    await waitFor(() => h.status('scope')?.recording, 15_000, 'recording case-k');
+    const pid = h.capture.sourcePid('scope')!;
+    const before = h.chunks.length;
+    await waitFor(() => h.chunks.length > before, 15_000, 'a closed chunk of case-k');
+    // Kill in the middle of the next chunk (robust muxing rewrites its index every second).
+    await new Promise((r) => setTimeout(r, 1500));
+    const killedAt = Date.now();
+    const closedBefore = new Set(h.chunks.map((c) => c.path));
+    const session = h.chunks.at(-1)!.path.split('/').at(-1)!.split('-')[0]!;
+    process.kill(pid, 'SIGKILL');
+    const cut = await waitFor(
+      () =>
+        h.chunks.find(
+          (c) => !closedBefore.has(c.path) && c.path.includes(`/${session}-`) && c.startedAtMs < killedAt,
+        ),
+      15_000,
+      'the chunk cut by the kill, stored from its playable part',
+    );
+    expect(cut.durationMs).toBeGreaterThan(0);
+    expect(discoverDurationMs(join(h.config.storage.data_dir, 'recordings', cut.path))).toBeGreaterThan(0);
+    await waitFor(
+      () => h.status('scope')?.recording && h.capture.sourcePid('scope') !== pid,
+      20_000,
+      'recording again in a new process',
+    );
+    const gap = await waitFor(() => h.gaps.find((g) => g.caseId === 'case-k'), 15_000, 'the gap of case-k');
+    expect(gap.source).toBe('scope');
+    expect(gap.toMs).toBeGreaterThan(gap.fromMs);
+    expect(gap.fromMs).toBeLessThanOrEqual(killedAt + 100);
+    const row = h.store.db.prepare('SELECT duration_ms FROM recordings WHERE path = ?').get(cut.path) as {
+      duration_ms: number;
+    };
+    expect(row.duration_ms).toBe(Math.round(cut.durationMs));
+    await h.capture.stopRecording();
+  });
+
   it('refuses a case id that cannot name a folder', () => {
     expect(() => h.capture.startRecording('../etc')).toThrow(/cannot name a folder/);
   });
