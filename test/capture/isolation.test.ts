@@ -120,7 +120,7 @@ describe('fault isolation: one process per source', () => {
 
   it('bad source configs give a clear error in that source status while the others keep running', async () => {
     const missing = await waitFor(
-      () => h.status('no-device')?.lastError && h.status('no-device'),
+      () => (h.status('no-device')?.lastError ? h.status('no-device') : undefined),
       15_000,
       'no-device error',
     );
@@ -129,7 +129,7 @@ describe('fault isolation: one process per source', () => {
     expect(missing.state).not.toBe('live');
 
     const unreachable = await waitFor(
-      () => h.status('no-server')?.lastErrorCode && h.status('no-server'),
+      () => (h.status('no-server')?.lastErrorCode ? h.status('no-server') : undefined),
       20_000,
       'no-server error',
     );
@@ -138,7 +138,7 @@ describe('fault isolation: one process per source', () => {
     expect(unreachable.state).not.toBe('live');
 
     const caps = await waitFor(
-      () => h.status('not-h264')?.lastErrorCode && h.status('not-h264'),
+      () => (h.status('not-h264')?.lastErrorCode ? h.status('not-h264') : undefined),
       20_000,
       'not-h264 error',
     );

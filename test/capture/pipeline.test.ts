@@ -8,7 +8,9 @@ import { encodeHeader, FrameDecoder, type WireFrame } from '../../capture/frame-
 import { copyRecordLaunch, encodeRecordLaunch, sourceLaunch } from '../../capture/pipeline/build.js';
 import { PipelineValueError, quote } from '../../capture/pipeline/escape.js';
 import type { PipelinePlan } from '../../capture/pipeline/plan.js';
+import { planSource } from '../../capture/plan-from-config.js';
 import type { AnalysisFrame } from '../../capture/types.js';
+import { loadConfig } from '../../config/index.js';
 import { ROOT } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { h264File } from './fixtures.js';
@@ -117,6 +119,78 @@ p.pollBus((m) => {
 });
 p.play();
 `;
+
+describe('source kinds from config', () => {
+  const c = loadConfig({}).capture;
+  const codecs = { encoder: 'x264enc', decoder: 'avdec_h264' } as const;
+
+  it('v4l2 caps become a capsfilter, and GStreamer parses the pipeline (no capture card on a test box to play it)', () => {
+    const p = planSource(
+      {
+        name: 'card',
+        kind: 'v4l2',
+        role: 'endoscope',
+        enabled: true,
+        device: '/dev/video0',
+        width: 1920,
+        height: 1080,
+        fps: 60,
+        format: 'YUY2',
+      },
+      c,
+      codecs,
+    );
+    const launch = sourceLaunch(p, 'c');
+    expect(
+      launch.startsWith(
+        'v4l2src device="/dev/video0" ! video/x-raw,format=YUY2,width=1920,height=1080,framerate=60/1 ! tee',
+      ),
+    ).toBe(true);
+    const mjpg = sourceLaunch(
+      planSource(
+        { name: 'card', kind: 'v4l2', role: 'room', enabled: true, format: 'MJPG', width: 1280, height: 720 },
+        c,
+        codecs,
+      ),
+      'c',
+    );
+    expect(mjpg).toContain('image/jpeg,width=1280,height=720 ! jpegdec');
+    for (const l of [launch, mjpg]) {
+      const r = spawnSync(
+        process.execPath,
+        ['-e', "new (require('gstreamer-superficial').Pipeline)(process.env.LAUNCH); console.log('parsed')"],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, LAUNCH: l },
+          cwd: ROOT,
+        },
+      );
+      expect(r.stdout.trim()).toBe('parsed');
+    }
+  });
+
+  it('sim plays the generated video when it has a path (real time, looped), else a moving test pattern', () => {
+    expect(
+      planSource({ name: 's', kind: 'sim', role: 'endoscope', enabled: true, path: '/v.mp4' }, c, codecs)
+        .input,
+    ).toEqual({
+      kind: 'file',
+      path: '/v.mp4',
+      realtime: true,
+      loop: true,
+    });
+    expect(
+      planSource({ name: 's', kind: 'sim', role: 'endoscope', enabled: true }, c, codecs).input,
+    ).toMatchObject({ kind: 'testsrc' });
+    expect(
+      planSource({ name: 'r', kind: 'rtsp', role: 'room', enabled: true, url: 'rtsp://cam/x' }, c, codecs)
+        .recording?.mode,
+    ).toBe('copy');
+    expect(() => planSource({ name: 'f', kind: 'file', role: 'room', enabled: true }, c, codecs)).toThrow(
+      /needs path/,
+    );
+  });
+});
 
 describe('restart back-off', () => {
   it('doubles from the minimum, adds bounded jitter, never exceeds the maximum', () => {
