@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/index.js';
+import type { EventBus } from '../daemon/bus.js';
 import type { Logger } from '../daemon/log.js';
 import type { Part, PartHealth } from '../daemon/part.js';
 import type { Store } from '../daemon/store/index.js';
+import { BusTelemetry } from './bus-telemetry.js';
 import { type CommandActions, CommandHandler } from './commands.js';
 import { DiskPolicy } from './disk-policy.js';
 import { FileResponseWaiter } from './file-responses.js';
@@ -30,6 +32,8 @@ export interface SyncPartDeps {
   telemetry?: TelemetrySources;
   modelVersion?: () => string | null;
   actions?: Partial<CommandActions>;
+  /** The daemon bus: capture source status and inference latency go into telemetry. */
+  bus?: EventBus;
   /** The inference part's model swap (refuses a bad package, keeping the old model). */
   activateModel?: ActivateModel;
 }
@@ -49,6 +53,7 @@ export class SyncPart implements Part {
   private commands: CommandHandler | undefined;
   private disk: DiskPolicy | undefined;
   private rollout: ModelRollout | undefined;
+  private busTelemetry: BusTelemetry | undefined;
   private window: UploadWindow | undefined;
   private telemetryTask: ScheduledTask | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -190,6 +195,10 @@ export class SyncPart implements Part {
       noOverlap: true,
     });
 
+    if (this.deps.bus) {
+      this.busTelemetry = new BusTelemetry(this.deps.bus);
+      this.busTelemetry.start();
+    }
     this.state = 'connecting';
     this.link.start();
     this.timer = setInterval(() => this.tick(), c.poll_interval_ms);
@@ -269,7 +278,7 @@ export class SyncPart implements Part {
         upload: () => this.uploader?.current,
         counters: () => outbox.counters(),
       },
-      this.deps.telemetry ?? {},
+      this.deps.telemetry ?? this.busTelemetry ?? {},
     )
       .then((t) => this.link?.publish(this.topics!.telemetry, JSON.stringify(t), { qos: 0 }))
       .catch((err: Error) => this.deps.log.debug({ err: err.message }, 'telemetry not sent'));
@@ -291,6 +300,8 @@ export class SyncPart implements Part {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.telemetryTask?.destroy();
+    this.busTelemetry?.stop();
+    this.busTelemetry = undefined;
     this.telemetryTask = undefined;
     this.window?.stop();
     this.responses?.failAll('stopping');

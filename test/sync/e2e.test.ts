@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBus } from '../../daemon/bus.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -37,7 +38,8 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
     const store = openStore(dataDir);
     const { log, text } = captureLog();
     const config = deviceConfig(broker, 'site-a', 'or-1', dataDir, { telemetry_cron: '*/1 * * * * *' });
-    const part = makeSync(config, store, log);
+    const bus = new EventBus(log);
+    const part = makeSync(config, store, log, { bus });
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
@@ -107,19 +109,50 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
       ).json()) as { cases: Array<Record<string, unknown>> };
       expect(api.cases).toEqual([expect.objectContaining({ caseId, complete: true, filesComplete: 1 })]);
 
-      // Telemetry reaches headquarters with the outbox state.
-      await waitFor(
+      // Telemetry reaches headquarters: host, per-source capture state, inference latency, outbox.
+      bus.emit('capture.source_status', {
+        source: 'endoscope',
+        state: 'live',
+        sinceMs: Date.now(),
+        fpsIn: 30,
+        fpsOut: 30,
+        framesDropped: 4,
+        restarts: 0,
+        recording: true,
+      });
+      for (let i = 1; i <= 100; i++) {
+        bus.emit('inference.frame', {
+          source: 'endoscope',
+          tsMs: Date.now(),
+          probabilities: [1],
+          rawClass: 'preparation',
+          filteredPhase: 'preparation',
+          outOfBody: false,
+          confidence: 0.9,
+          latencyMs: i,
+          seq: i,
+        });
+      }
+      const telemetry = await waitFor(
         () => {
           const d = centralDb(centralDir);
           const t = d.prepare(`SELECT telemetry FROM devices WHERE device = 'or-1'`).get() as
             | { telemetry: string | null }
             | undefined;
           d.close();
-          return t?.telemetry ? JSON.parse(t.telemetry) : undefined;
+          const parsed = t?.telemetry ? (JSON.parse(t.telemetry) as Record<string, unknown>) : undefined;
+          return parsed && (parsed.sources as unknown[]).length > 0 ? parsed : undefined;
         },
         15_000,
         'telemetry at central',
       );
+      expect(telemetry).toMatchObject({
+        sources: [{ name: 'endoscope', state: 'live', fpsIn: 30, framesDropped: 4 }],
+        inferenceLatencyMs: { p50: 51, p95: 96 },
+        outbox: { pending: 0, inFlight: 0, dropped: {}, casesSynced: 1 },
+        memory: { totalBytes: expect.any(Number) },
+        disk: { freeBytes: expect.any(Number) },
+      });
       expect(text()).toContain('case fully synced to headquarters');
     } finally {
       await part.stop();
