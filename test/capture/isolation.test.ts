@@ -48,6 +48,7 @@ describe('fault isolation: one process per source', () => {
         lost_timeout_ms: 3000,
         restart_backoff_min_ms: 300,
         restart_backoff_max_ms: 2000,
+        child_stop_timeout_ms: 1000,
       },
     );
     await h.capture.start();
@@ -102,6 +103,53 @@ describe('fault isolation: one process per source', () => {
         .slice(aBefore)
         .some((f) => f.seq === 0),
     ).toBe(true);
+  });
+
+  it('a hung source process (SIGSTOP) is declared stalled, then lost, and replaced', async () => {
+    await waitFor(() => h.status('cam-a')?.state === 'live', 20_000, 'cam-a live');
+    const pid = h.capture.sourcePid('cam-a')!;
+    const from = h.statuses.length;
+    const stoppedAt = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const stalled = await waitFor(
+        () => h.statuses.slice(from).find((s) => s.source === 'cam-a' && s.state === 'stalled'),
+        10_000,
+        'stalled',
+      );
+      expect(stalled.sinceMs - stoppedAt).toBeGreaterThanOrEqual(1500 - 250);
+      const lost = await waitFor(
+        () => h.statuses.slice(from).find((s) => s.source === 'cam-a' && s.state === 'lost'),
+        10_000,
+        'lost',
+      );
+      expect(lost.sinceMs - stalled.sinceMs).toBeGreaterThan(1000);
+      expect(lost.lastErrorCode).toBe('SOURCE_STALLED');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(
+      () => h.status('cam-a')?.state === 'live' && h.capture.sourcePid('cam-a') !== pid,
+      20_000,
+      'cam-a live in a new process',
+    );
+    const alive = (() => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    expect(alive).toBe(false);
+  });
+
+  it('counts frames in and out per source', () => {
+    const b = h.status('cam-b')!;
+    expect(b.fpsIn).toBeGreaterThan(7); // the 10 fps test pattern
+    expect(b.fpsIn).toBeLessThan(13);
+    expect(b.fpsOut).toBeGreaterThan(3.5); // analysis at 5 fps
+    expect(b.fpsOut).toBeLessThan(6.5);
   });
 
   it('a looping file plays on past its end in the same process, at the analysis rate', async () => {
