@@ -18,9 +18,10 @@ import {
   startCentral,
 } from './harness.js';
 
-async function connect(broker: Broker, cn: string): Promise<MqttClient> {
+async function connect(broker: Broker, cn: string, clientId?: string): Promise<MqttClient> {
   const id = broker.identity(cn);
   const client = mqtt.connect(broker.url, {
+    clientId,
     protocolVersion: 5,
     ca: readFileSync(broker.caFile),
     cert: readFileSync(id.cert),
@@ -78,6 +79,26 @@ describe('fleet security (real mosquitto: TLS, client certificates, the reposito
     await publish(admin, 'orsight/v1/site-a/or-2/cmd', 'for or-2');
     await waitFor(() => or2Got.length > 0, 10_000, 'or-2 to receive its own command');
     expect(or2Got).toEqual(['orsight/v1/site-a/or-2/cmd for or-2']);
+
+    // The client id is the certificate's: or-1 asking to be "site-a/or-2" is still or-1.
+    const connectedAs = (cn: string) =>
+      broker
+        .log()
+        .split('\n')
+        .filter((l) => l.includes(` as ${cn} (`)).length;
+    const before = { or1: connectedAs('site-a/or-1'), or2: connectedAs('site-a/or-2') };
+    const spoof = await connect(broker, 'site-a/or-1', 'site-a/or-2');
+    clients.push(spoof);
+    await waitFor(
+      () => connectedAs('site-a/or-1') === before.or1 + 1,
+      5000,
+      'spoof connection logged as or-1',
+    );
+    expect(connectedAs('site-a/or-2')).toBe(before.or2);
+    await publish(spoof, 'orsight/v1/site-a/or-2/rec/case', 'spoofed');
+    await publish(spoof, 'orsight/v1/site-a/or-1/rec/case', 'second marker');
+    await waitFor(() => heard.some((h) => h.endsWith('second marker')), 10_000, 'marker');
+    expect(heard.some((h) => h.endsWith('spoofed'))).toBe(false);
   });
 
   it('rejects unsigned, wrongly signed, tampered, stale, misaddressed and malformed commands; runs signed ones once', async () => {
