@@ -41,6 +41,8 @@ export interface Watched {
  */
 export async function watchedPage(context: BrowserContext, allow: RegExp[] = []): Promise<Watched> {
   const page = await context.newPage();
+  // Fail at the step that hangs, well inside the test's own timeout.
+  page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   const allowed = (text: string) => allow.some((re) => re.test(text));
   page.on('console', (msg) => {

@@ -203,7 +203,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     watcher.close();
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 240_000);
 
   it('shows "unreachable" within 5 s of the daemon dying, greys the last data, and recovers without a reload', async () => {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
@@ -251,7 +251,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     );
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   it('is legible on a 4K screen: large type scaled to the viewport', async () => {
     const context = await browser.newContext({ viewport: { width: 3840, height: 2160 } });

@@ -105,6 +105,26 @@ describe('review page in Chromium', () => {
       'video in the second chunk at the third phase start, playing',
     );
 
+    // Switch to the room camera: the same moment, from the other source's recording.
+    await page.getByTestId('source-room').click();
+    await waitFor(
+      async () => {
+        const s = await playerState(page);
+        const caseMs = s.chunkStartMs + s.currentTimeS * 1000;
+        return s.chunkStartMs === c.startedAtMs && caseMs >= third.startedAtMs - 1000 && s.readyState >= 1;
+      },
+      15_000,
+      'the room recording at the same case time',
+    );
+    expect(await page.getByTestId('source-room').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).currentSrc)).toContain(
+      '/media/room/',
+    );
+    await page.getByTestId('source-endoscope').click();
+    await expect
+      .poll(() => page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).currentSrc))
+      .toContain('/media/endoscope/');
+
     // Bookmark at the current time, with a note.
     await page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).pause());
     await page.getByTestId('bookmark-note').fill('critical view of safety');
@@ -123,6 +143,13 @@ describe('review page in Chromium', () => {
     await expect.poll(() => page.getByTestId('segment-start').textContent()).toBe('0:15');
     expect(await page.getByTestId('effective-phase').textContent()).toContain('corrected');
 
+    // Relabel the third phase (a return to Calot dissection); the model's label stays visible.
+    await page.locator(`[data-testid=phase-button][data-segment-id="${third.id}"]`).click();
+    await page.getByTestId('relabel-select').selectOption('calot_triangle_dissection');
+    await page.getByRole('button', { name: 'Relabel' }).click();
+    await expect.poll(() => page.getByTestId('effective-phase').textContent()).toContain('Calot');
+    expect(await page.getByTestId('model-phase').textContent()).toMatch(/clipping/i);
+
     // Reload: the session, the case, the bookmark and the correction are all still there.
     await page.reload();
     await page.getByTestId('case-page').waitFor();
@@ -131,6 +158,11 @@ describe('review page in Chromium', () => {
       .toEqual([expect.stringContaining('critical view of safety')]);
     await expect.poll(() => secondButton.getAttribute('data-start-ms')).toBe(String(c.startedAtMs + 15_000));
     expect(await secondButton.getAttribute('class')).toContain('corrected');
+    expect(
+      await page
+        .locator(`[data-testid=phase-button][data-segment-id="${third.id}"]`)
+        .getAttribute('data-phase'),
+    ).toBe('calot_triangle_dissection');
     // The first phase now ends where the second starts: the model's 0:12 was moved, not duplicated.
     await expect.poll(() => phaseButtons.count()).toBe(c.segments.length);
 
@@ -139,14 +171,14 @@ describe('review page in Chromium', () => {
     await page.getByTestId('export-clip').click();
     const exportLink = page.getByTestId('export-link');
     await exportLink.waitFor({ timeout: 60_000 });
-    const clip = await page.request.get(
-      new URL((await exportLink.getAttribute('href'))!, daemon.baseUrl).href,
-    );
+    const clipHref = (await exportLink.getAttribute('href'))!;
+    expect(clipHref).toContain(third.id);
+    const clip = await page.request.get(new URL(clipHref, daemon.baseUrl).href);
     expect(clip.status()).toBe(200);
     expect(clip.headers()['content-type']).toMatch(/video\/mp4/);
     const clipBytes = await clip.body();
     // The third phase (0:27–0:40) lies in the second chunk: the clip is that chunk, 20 s.
-    expect(Math.abs(mp4DurationMs(clipBytes) - 20_000)).toBeLessThanOrEqual(500);
+    expect(Math.abs(mp4DurationMs(clipBytes) - 20_000), clipHref).toBeLessThanOrEqual(500);
 
     // Keyboard only: a phase is a real button (focus + Enter seeks), "?" shows the shortcuts.
     await phaseButtons.first().focus();
@@ -178,7 +210,7 @@ describe('review page in Chromium', () => {
     await screenshot(page, 'review-1080p');
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   it('a display token cannot open the review or any media URL', async () => {
     const api = (path: string, headers: Record<string, string> = {}) =>
@@ -198,7 +230,9 @@ describe('review page in Chromium', () => {
       .join('; ');
     const recRes = await api(`/api/cases/${seed.case.caseId}/recordings`, { cookie });
     expect(recRes.status).toBe(200);
-    const recordings = ((await recRes.json()) as { items: Array<{ url: string }> }).items;
+    const recordings = (
+      (await recRes.json()) as { items: Array<{ url: string; sourceName: string }> }
+    ).items.filter((r) => r.sourceName === 'endoscope');
     expect(recordings.length).toBe(seed.case.chunks.length);
     const mediaUrl = recordings[0]!.url;
     const ranged = await api(mediaUrl, { cookie, range: 'bytes=0-99' });

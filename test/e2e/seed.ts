@@ -163,6 +163,19 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
       });
       return { path, startedAtMs: ch.startedAtMs, durationMs: ch.durationMs };
     });
+    // A room camera, recorded as one 40 s chunk, for the source switch.
+    const roomPath = join(c.id, 'room', 'chunk-00000.mp4');
+    const roomAbs = join(dataDir, 'recordings', roomPath);
+    mkdirSync(join(roomAbs, '..'), { recursive: true });
+    copyFileSync(videoChunk(40, 'snow'), roomAbs);
+    repo.insertRecording({
+      case_id: c.id,
+      source_name: 'room',
+      path: roomPath,
+      started_at: startedAtMs,
+      duration_ms: 40_000,
+      size_bytes: statSync(roomAbs).size,
+    });
     return {
       case: { caseId: c.id, startedAtMs, segments, chunks },
       clinician,

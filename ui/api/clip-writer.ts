@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ClipWriterOptions {
@@ -18,8 +18,9 @@ export class ClipError extends Error {
 }
 
 /**
- * Joins recording chunks into one MP4 with GStreamer, stream copy (no re-encode):
- * splitmuxsrc plays the chunks as one stream, h264parse + mp4mux write it again. Runs as a
+ * Joins recording chunks into one MP4 with GStreamer, stream copy (no re-encode): each chunk
+ * is demuxed, concat plays them back to back, h264parse + mp4mux write them again. (splitmuxsrc
+ * was tried first: it sometimes ended the stream early or stalled.) Runs as a
  * child process so the daemon's event loop never does the work, one export at a time so a
  * burst of clicks cannot starve the recorder of disk and CPU. Cuts fall on chunk boundaries
  * (stream copy can only cut at key frames), so a clip covers its phase plus at most one chunk
@@ -39,21 +40,13 @@ export class ClipWriter {
 
   private async run(chunks: string[], outFile: string): Promise<number> {
     mkdirSync(join(outFile, '..'), { recursive: true });
-    // splitmuxsrc takes a glob: give it a folder of links named in play order.
-    const parts = mkdtempSync(`${outFile}.parts-`);
     const tmp = `${outFile}.tmp`;
     try {
-      for (const [i, chunk] of chunks.entries()) {
-        symlinkSync(chunk, join(parts, `part-${String(i).padStart(6, '0')}.mp4`));
-      }
+      // concat plays each chunk's demuxed H.264 after the previous one; mp4mux writes it again.
       const args = [
         '-q',
-        'splitmuxsrc',
-        'name=src',
-        `location=${join(parts, 'part-*.mp4')}`,
-        'src.video_0',
-        '!',
-        'queue',
+        'concat',
+        'name=cat',
         '!',
         'h264parse',
         '!',
@@ -61,7 +54,17 @@ export class ClipWriter {
         'faststart=true',
         '!',
         'filesink',
-        `location=${tmp}`,
+        `location=${gstQuote(tmp)}`,
+        ...chunks.flatMap((chunk) => [
+          'filesrc',
+          `location=${gstQuote(chunk)}`,
+          '!',
+          'qtdemux',
+          '!',
+          'h264parse',
+          '!',
+          'cat.',
+        ]),
       ];
       await new Promise<void>((resolve, reject) => {
         execFile(
@@ -88,8 +91,12 @@ export class ClipWriter {
       renameSync(tmp, outFile);
       return statSync(outFile).size;
     } finally {
-      rmSync(parts, { recursive: true, force: true });
       rmSync(tmp, { force: true });
     }
   }
+}
+
+/** A path as one gst-launch property value (quoted, so spaces and `!` stay inside it). */
+function gstQuote(path: string): string {
+  return `"${path.replace(/(["\\])/g, '\\$1')}"`;
 }

@@ -188,6 +188,11 @@ export function CasePage({ caseId, jumpToMs }: { caseId: string; jumpToMs: numbe
             onChanged={reload}
           />
           <CorrectionPanel
+            key={
+              selectedSegment
+                ? `${selectedSegment.segmentId}:${selectedSegment.startedAtMs}:${selectedSegment.phase}`
+                : 'none'
+            }
             caseId={c.id}
             caseStartMs={c.startedAtMs}
             segment={selectedSegment}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { formatDuration } from '../shared/format.js';
 import { type PhaseMeta, reviewApi, type Segment } from './review-api.js';
 
@@ -28,17 +28,13 @@ function parseOffset(text: string, caseStartMs: number): number {
  */
 export function CorrectionPanel(props: Props) {
   const seg = props.segment;
+  // The parent remounts this panel (key) when the segment or its start or label changes, so
+  // the fields start from the segment and are never reset under the user's fingers.
   const [phase, setPhase] = useState(seg?.phase ?? '');
-  const [startText, setStartText] = useState('');
+  const [startText, setStartText] = useState(seg ? formatDuration(seg.startedAtMs - props.caseStartMs) : '');
   const [error, setError] = useState<string | null>(null);
   const [exportLink, setExportLink] = useState<{ url: string; name: string } | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setPhase(seg?.phase ?? '');
-    setStartText(seg ? formatDuration(seg.startedAtMs - props.caseStartMs) : '');
-    setError(null);
-    setExportLink(null);
-  }, [seg?.segmentId, seg?.phase, seg?.startedAtMs]);
 
   if (!seg)
     return (
