@@ -18,9 +18,11 @@ import { StorePart } from './store/index.js';
 export function buildDaemon(
   config: Readonly<Config>,
   log: Logger,
+  options: { leadingParts?: Part[] } = {},
 ): { controller: Controller; http: HttpPart; parts: Part[]; bus: EventBus } {
   const storePart = new StorePart(config, log.child({ module: 'store' }));
-  const parts: Part[] = [storePart];
+  // Leading parts (the demo's broker and central ingest) start first and stop last.
+  const parts: Part[] = [...(options.leadingParts ?? []), storePart];
   const bus = new EventBus(log.child({ module: 'bus' }));
   // Capture: after the store (it writes chunk rows), before inference and cases (they consume it).
   const capturePart = new CapturePart({

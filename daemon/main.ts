@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { buildDaemon } from './daemon.js';
+import { DemoServicesPart } from './demo/demo-services.js';
+import { prepareDemo } from './demo/prepare.js';
 import { createLogger, type Logger } from './log.js';
 import { LoopMonitor } from './loop-monitor.js';
+import type { Part } from './part.js';
 import { DEMO_DATA_DIR } from './paths.js';
 import { SdNotify } from './sd-notify.js';
 
@@ -34,18 +37,9 @@ function parseCli(argv: string[]): { file?: string; demo: boolean } {
   }
 }
 
-function readConfig(file: string | undefined, demo: boolean): Readonly<Config> {
+function readConfig(file: string | undefined, overrides?: Record<string, unknown>): Readonly<Config> {
   try {
-    return loadConfig({
-      file,
-      env: process.env,
-      overrides: demo
-        ? {
-            daemon: { demo: true },
-            storage: process.env.ORSIGHT_STORAGE__DATA_DIR ? {} : { data_dir: DEMO_DATA_DIR },
-          }
-        : undefined,
-    });
+    return loadConfig({ file, env: process.env, overrides });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
@@ -57,15 +51,44 @@ function readConfig(file: string | undefined, demo: boolean): Readonly<Config> {
   }
 }
 
+/** Demo mode: the simulated OR (generated video), a local broker and the central ingest. */
+async function demoConfig(
+  file: string | undefined,
+  log: Logger,
+): Promise<{ config: Readonly<Config>; part: Part }> {
+  const dataDir = process.env.ORSIGHT_STORAGE__DATA_DIR ?? DEMO_DATA_DIR;
+  const base = readConfig(file, { daemon: { demo: true }, storage: { data_dir: dataDir } });
+  log.info('demo: preparing the simulated OR (the surgical video is generated once, about a minute)');
+  const plan = await prepareDemo(dataDir, {
+    hasSources: base.capture.sources.length > 0,
+    syncEnabled: base.sync.enabled,
+  });
+  const config = readConfig(file, plan.overrides);
+  const part = new DemoServicesPart({
+    dataDir,
+    brokerPort: plan.brokerPort,
+    log: log.child({ module: 'demo' }),
+  });
+  return { config, part };
+}
+
 async function main(): Promise<void> {
   const args = parseCli(process.argv.slice(2));
-  const config = readConfig(args.file, args.demo);
-  const root = createLogger(config);
-  const log = root.child({ module: 'daemon' });
+  let config = readConfig(args.file, args.demo ? { daemon: { demo: true } } : undefined);
+  let root = createLogger(config);
+  let log = root.child({ module: 'daemon' });
   installCrashHandlers(log);
+  const leadingParts: Part[] = [];
+  if (args.demo) {
+    const demo = await demoConfig(args.file, log);
+    config = demo.config;
+    root = createLogger(config);
+    log = root.child({ module: 'daemon' });
+    leadingParts.push(demo.part);
+  }
 
   const notify = new SdNotify();
-  const { controller, http } = buildDaemon(config, root);
+  const { controller, http } = buildDaemon(config, root, { leadingParts });
   const monitor = new LoopMonitor(
     log,
     config.daemon.loop_delay_warn_ms,
