@@ -41,22 +41,26 @@ export interface Seeded {
 /** A short real H.264 MP4, as the recorder writes them (GStreamer). */
 function writeChunk(file: string, frames: number): void {
   mkdirSync(dirname(file), { recursive: true });
-  execFileSync('gst-launch-1.0', [
-    '-q',
-    'videotestsrc',
-    `num-buffers=${frames}`,
-    '!',
-    'video/x-raw,width=64,height=48,framerate=10/1',
-    '!',
-    'x264enc',
-    '!',
-    'h264parse',
-    '!',
-    'mp4mux',
-    '!',
-    'filesink',
-    `location=${file}`,
-  ]);
+  execFileSync(
+    'gst-launch-1.0',
+    [
+      '-q',
+      'videotestsrc',
+      `num-buffers=${frames}`,
+      '!',
+      'video/x-raw,width=64,height=48,framerate=10/1',
+      '!',
+      'x264enc',
+      '!',
+      'h264parse',
+      '!',
+      'mp4mux',
+      '!',
+      'filesink',
+      `location=${file}`,
+    ],
+    { timeout: 30_000, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 /**
