@@ -2,6 +2,8 @@ import type { CaseRepo } from './case-repo.js';
 import type { CaseDurations } from './predictions.js';
 import { effectiveSegments, phaseDurations } from './timeline.js';
 
+const MAX_CACHED = 64;
+
 /**
  * Per-phase durations of this room's completed cases, per procedure (and surgeon), after
  * corrections. Cached; dropped when a case closes or a correction changes the history.
@@ -28,6 +30,8 @@ export class CaseHistory {
             c.endedAtMs ?? Date.now(),
           ),
         );
+      // Bounded: per-case stats views each add a key; start over rather than grow without end.
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
       this.cache.set(key, d);
     }
     return d;
