@@ -253,6 +253,42 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     await context.close();
   }, 120_000);
 
+  it('says "no case" and "signal lost" in words when the endoscope has no signal', async () => {
+    // A second daemon whose only endoscope is a file that does not exist: never any signal.
+    const dir = tempDir('orsight-display-lost-');
+    const lostData = join(dir, 'data');
+    const { token: lostToken } = await seedAccounts(lostData);
+    const lost = await startDaemon(lostData, {
+      configFile: writeConfig(dir, {
+        capture: {
+          sources: [{ name: 'scope', kind: 'file', role: 'endoscope', path: join(dir, 'missing.mp4') }],
+        },
+      }),
+    });
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const { page, errors } = await watchedPage(context);
+    try {
+      await page.goto(`${lost.baseUrl}/display#token=${encodeURIComponent(lostToken)}`);
+      await waitFor(
+        async () => (await shown(page)).status === 'signal-lost',
+        30_000,
+        'the signal-lost state',
+      );
+      const s = await shown(page);
+      expect(s.banner).toMatch(/signal lost/i);
+      expect(await page.getByTestId('no-case').textContent()).toBe('No case in progress');
+      const source = page.getByTestId('source-scope');
+      expect(await source.textContent()).toContain('no signal');
+      // Not only colour: the row has its own symbol and words.
+      expect(await source.locator('.source-icon').textContent()).toBe('▲');
+      await screenshot(page, 'display-signal-lost');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await lost.stop();
+    }
+  });
+
   it('is legible on a 4K screen: large type scaled to the viewport', async () => {
     const context = await browser.newContext({ viewport: { width: 3840, height: 2160 } });
     const { page, errors } = await watchedPage(context);
