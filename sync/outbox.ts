@@ -205,8 +205,13 @@ export class Outbox {
 
   /** Removes acknowledged rows older than the retention. */
   pruneAcked(beforeMs: number): number {
-    return this.db.prepare('DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?').run(beforeMs)
-      .changes;
+    return this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM sync_files WHERE fin_acked_at IS NOT NULL AND fin_acked_at < ?')
+        .run(beforeMs);
+      return this.db.prepare('DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?').run(beforeMs)
+        .changes;
+    })();
   }
 
   bumpCounter(name: string, by = 1): void {

@@ -71,9 +71,16 @@ export class RecordSender {
         this.inflight.set(item.id, nowMs + wait);
         sent.push({ seq: item.seq, nextTryAtMs: nowMs + wait });
         this.link.publish(`${this.topicBase}/${item.topic}`, payload).catch((err: Error) => {
-          // Lost with the connection; the item is due again on reconnect.
+          // Lost with the connection (due again on reconnect), or refused by the broker: a
+          // refusal (e.g. 0x87 not authorized) is a configuration problem worth a warning.
           this.inflight.delete(item.id);
-          this.log.debug({ id: item.id, err: err.message }, 'publish failed');
+          const code = (err as { code?: unknown }).code;
+          if (typeof code === 'number')
+            this.log.warn(
+              { id: item.id, topic: item.topic, code, err: err.message },
+              'broker refused a publish',
+            );
+          else this.log.debug({ id: item.id, err: err.message }, 'publish failed');
         });
       }
       this.outbox.markSent(sent, nowMs);

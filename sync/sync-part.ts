@@ -224,6 +224,8 @@ export class SyncPart implements Part {
         void this.disk
           ?.check()
           .catch((err: Error) => this.deps.log.error({ err: err.message }, 'disk policy check failed'));
+        const days = this.deps.config.sync.acked_retention_days;
+        if (days > 0) this.outbox?.pruneAcked(nowMs - days * 86_400_000);
       }
     } catch (err) {
       this.deps.log.error({ err }, 'sync tick failed');

@@ -39,7 +39,7 @@ export const syncSection = Section('Sync to headquarters over MQTT.', {
   connect_timeout_ms: Int('Give up one connection attempt after this long.', 15000, 1000, 300000),
   reconnect_min_ms: Int('First reconnect delay (doubles each failure, with jitter).', 1000, 100, 600000),
   reconnect_max_ms: Int('Largest reconnect delay.', 60000, 1000, 3600000),
-  inflight_max: Int('Outbox messages in flight (sent, not yet acknowledged) at once.', 64, 1, 1000),
+  inflight_max: Int('Outbox messages in flight (sent, not yet acknowledged) at once.', 256, 1, 1000),
   ack_timeout_ms: Int(
     'How long a sent item waits for the headquarters acknowledgement before it is sent again.',
     30000,

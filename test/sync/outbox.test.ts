@@ -66,7 +66,18 @@ describe('durable outbox (real SQLite, migration 3 triggers)', () => {
     expect(reopened.dueRecords(Date.now(), 2)).toHaveLength(2);
     expect(reopened.ack([due[0]!.id, due[0]!.id, 'unknown'], Date.now())).toHaveLength(1);
     expect(reopened.stats()).toMatchObject({ pending: 3, acked: 1, pendingFiles: 1 });
+    // Retention prunes acknowledged rows only.
+    expect(reopened.pruneAcked(Date.now() - 60_000)).toBe(0);
     store.close();
+    const pruneDir = tempDir();
+    const s2 = openStore(pruneDir);
+    const o2 = new Outbox(s2.db);
+    const c2 = new CaseWriter(s2.db, pruneDir).startCase();
+    o2.ack([o2.dueRecords(Date.now(), 1)[0]!.id], Date.now() - 120_000);
+    new CaseWriter(s2.db, pruneDir).event(c2, 'source_lost');
+    expect(o2.pruneAcked(Date.now() - 60_000)).toBe(1);
+    expect(o2.stats()).toMatchObject({ pending: 1, acked: 0 });
+    s2.close();
 
     const cli = runCli(['sync', 'status', '--db', `${dir}/orsight.db`, '--json']);
     expect(cli.code).toBe(0);
