@@ -29,6 +29,8 @@ export interface CaseEngineOptions {
   log: Logger;
   config: Pick<Config, 'cases' | 'capture' | 'inference'>;
   recorder?: RecordingControl;
+  /** The model already loaded when the engine starts (inference starts first and announced it then). */
+  currentModel?: () => ModelInfo | null | undefined;
   now?: () => number;
 }
 
@@ -63,6 +65,7 @@ export class CaseEngine {
 
   // ---------------------------------------------------------------- lifecycle
   start(): void {
+    this.model_ = this.o.currentModel?.() ?? null;
     this.rebuild();
     const { bus } = this.o;
     bus.on('inference.phase', OWNER, (e) => this.onPhase(e));

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/index.js';
+import type { ModelInfo } from '../../inference/index.js';
 import type { EventBus } from '../bus.js';
 import type { Logger } from '../log.js';
 import type { Part, PartHealth } from '../part.js';
@@ -18,6 +19,8 @@ export interface CasesPartOptions {
   log: Logger;
   /** Recording controls (capture); absent when recording is not available. */
   recorder?: () => RecordingControl | undefined;
+  /** The model inference has loaded (it starts first, so its `inference.model` event came earlier). */
+  currentModel?: () => ModelInfo | null | undefined;
   /** The clock (ms since epoch); tests pass their own. */
   now?: () => number;
 }
@@ -61,6 +64,7 @@ export class CasesPart implements Part {
       log,
       config,
       recorder: this.options.recorder?.(),
+      currentModel: this.options.currentModel,
       now: this.options.now,
     });
     const annotations = new Annotations({

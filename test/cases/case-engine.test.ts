@@ -1,5 +1,6 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CaseError, searchCases } from '../../daemon/cases/index.js';
+import { CaseError, CasesPart, searchCases } from '../../daemon/cases/index.js';
 import type { LiveState } from '../../ui/live-types.js';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -163,6 +164,27 @@ describe('case lifecycle', () => {
     ]);
     expect(eventTypes(h, c.id)).toContain('case_resumed');
     expect(h.recorder.calls.filter((x) => x === `start:${c.id}`)).toHaveLength(2);
+  });
+
+  it('knows the model inference loaded before the engine started', async () => {
+    h = await startEngine(tempDir());
+    await h.part.stop();
+    const m = model(undefined, 'early');
+    const part = new CasesPart({
+      config: h.config,
+      store: () => h!.store,
+      bus: h.bus,
+      log: pino({ level: 'silent' }),
+      currentModel: () => m,
+    });
+    await part.start();
+    try {
+      expect(part.services.live.current().modelVersion).toBe('early');
+      expect(part.services.live.current().phases).toHaveLength(4);
+      expect(part.services.engine.startCase(admin, {}).procedure).toBe('lap_chole');
+    } finally {
+      await part.stop();
+    }
   });
 
   it('stores closed recording chunks once, and records gaps and model changes as events', async () => {
