@@ -1,5 +1,5 @@
 import type {} from '@fastify/cookie';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Accounts, Principal } from './accounts.js';
 import { type Access, allows } from './roles.js';
 
@@ -54,5 +54,3 @@ export function checkAccess(
   }
   return { statusCode: 403, code: 'FORBIDDEN', message: `this needs the ${access} role` };
 }
-
-export type AccessHook = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
