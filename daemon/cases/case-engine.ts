@@ -372,9 +372,9 @@ export class CaseEngine {
     if (running && running.phase === d.phase) return;
     const now = this.now();
     const atMs = Math.max(d.startedAtMs, c.startedAtMs, running?.startedAtMs ?? 0);
-    this.o.repo.tx(() => {
+    const seg = this.o.repo.tx(() => {
       if (running) this.o.repo.closeSegment(running.id, atMs, now);
-      const seg = this.o.repo.insertSegment({
+      return this.o.repo.insertSegment({
         caseId: c.id,
         phase: d.phase,
         startedAtMs: atMs,
@@ -382,9 +382,10 @@ export class CaseEngine {
         modelVersion: d.modelVersion,
         nowMs: now,
       });
-      if (running) running.endedAtMs = atMs;
-      this.segments.push(seg);
     });
+    // Memory follows the database only once the transaction has committed.
+    if (running) running.endedAtMs = atMs;
+    this.segments.push(seg);
   }
 
   private closeSegment(s: SegmentRecord, atMs: number): void {
