@@ -165,6 +165,14 @@ describe('media access control and audit', () => {
     }
   });
 
+  it('applies the same rules to HEAD requests', async () => {
+    const url = `${base}/media/endoscope/${s.chunks[0]!.name}`;
+    mediaRequests += 2;
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(401);
+    const ok = await fetch(url, { method: 'HEAD', headers: bearer(h.tokens.clinician) });
+    expect([ok.status, Number(ok.headers.get('content-length'))]).toEqual([200, s.chunks[0]!.bytes.length]);
+  });
+
   it('left one audit entry for every media request made in this file', async () => {
     expect(mediaAudit().n).toBe(mediaRequests);
     const rows = h.services.audit.query({ limit: 500, action: 'media.view', target: s.caseId });
