@@ -8,6 +8,7 @@ import { generateSurgicalVideo, labelsPathFor } from '../../inference/sim/genera
 import type { LiveMessage, LiveState } from '../../ui/live-types.js';
 import { ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { accessibilityViolations } from './a11y.js';
 import { launchChromium, screenshot, watchedPage } from './browser.js';
 import { ensureWebBuilt, type RunningDaemon, startDaemon, writeConfig } from './daemon.js';
 import { seedAccounts } from './seed.js';
@@ -168,6 +169,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       'case timer +2 s',
     );
     await screenshot(page, 'display-1080p');
+    expect(await accessibilityViolations(page), 'wall display').toEqual([]);
 
     // Wait for the next phase change the daemon announces; the page follows within 2 s.
     const seen = watcher.phaseChanges.length;
@@ -235,6 +237,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     const filter = await page.locator('.display-main').evaluate((el) => getComputedStyle(el).filter);
     expect(filter).toContain('grayscale');
     await screenshot(page, 'display-unreachable');
+    expect(await accessibilityViolations(page), 'wall display, unreachable').toEqual([]);
 
     daemon = await startDaemon(dataDir, { configFile, port: daemon.port });
     await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live again');
@@ -282,6 +285,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       // Not only colour: the row has its own symbol and words.
       expect(await source.locator('.source-icon').textContent()).toBe('▲');
       await screenshot(page, 'display-signal-lost');
+      expect(await accessibilityViolations(page), 'wall display, signal lost').toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { accessibilityViolations } from './a11y.js';
 import { launchChromium, screenshot, watchedPage } from './browser.js';
 import { ensureWebBuilt, type RunningDaemon, startDaemon } from './daemon.js';
 import { mp4DurationMs } from './mp4.js';
@@ -51,7 +52,12 @@ describe('review page in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
     const { page, errors } = await watchedPage(context);
     const c = seed.case;
+    await page.goto(`${daemon.baseUrl}/review`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await accessibilityViolations(page), 'login page').toEqual([]);
     await login(page, daemon.baseUrl, seed.clinician);
+    await page.getByTestId('case-table').waitFor();
+    expect(await accessibilityViolations(page), 'case list').toEqual([]);
 
     // Search for a phase name; the result leads to the case.
     await page.getByTestId('search').fill('calot');
@@ -208,6 +214,7 @@ describe('review page in Chromium', () => {
     await expect.poll(() => page.getByTestId('model-phase').textContent()).toContain('Calot');
     await page.getByTestId('video').evaluate((v) => (v as HTMLVideoElement).pause());
     await screenshot(page, 'review-1080p');
+    expect(await accessibilityViolations(page), 'case page').toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
@@ -294,6 +301,7 @@ describe('review page in Chromium', () => {
     await expect.poll(() => panel('Audit log').textContent()).toContain('login.ok');
     await expect.poll(() => panel('Sources').textContent()).not.toContain('Loading');
     await expect.poll(() => panel('Model').textContent()).not.toContain('Loading');
+    expect(await accessibilityViolations(page), 'admin page').toEqual([]);
 
     // Pair a new screen from the admin page, open its link: the display goes live.
     await panel('Display tokens').getByLabel('Screen name').fill('or-2 wall');
