@@ -69,6 +69,21 @@ describe('role matrix: every route × every kind of caller', () => {
     });
   }
 
+  it('audits refused requests, except a signed-out page asking who it is', async () => {
+    const before = h.services.audit.query({ limit: 1 })[0]?.seq ?? 0;
+    await call(h, { method: 'GET', url: `/api/cases/${s.caseId}` }, h.tokens.displayToken);
+    await call(h, { method: 'GET', url: `/api/cases/${s.caseId}` });
+    await call(h, { method: 'GET', url: '/api/auth/me' });
+    const denied = h.services.audit
+      .query({ limit: 10, action: 'access.denied' })
+      .filter((a) => a.seq > before)
+      .map((a) => [a.actor, a.detail?.route, a.detail?.status]);
+    expect(denied).toEqual([
+      ['anonymous', '/api/cases/:id', 401],
+      [`display:${h.ids.display}`, '/api/cases/:id', 403],
+    ]);
+  });
+
   it('covers every route the OpenAPI document lists', async () => {
     const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
       paths: Record<string, Record<string, unknown>>;

@@ -127,8 +127,10 @@ export function apiPlugin(options: ApiPluginOptions): RoutePlugin {
           const access = req.routeOptions.config.access ?? 'admin';
           const denied = checkAccess(ctx.accounts, req, access);
           if (!denied) return;
-          // Media routes audit every request themselves (onResponse), denials included.
-          if (!req.routeOptions.config.mediaAudit) {
+          // Media routes audit every request themselves (onResponse), denials included. A
+          // signed-out page asking "who am I" (display-level routes) is routine, not an event.
+          const routine = denied.statusCode === 401 && access === 'display';
+          if (!req.routeOptions.config.mediaAudit && !routine) {
             ctx.services().audit.append({
               actor: req.principal ? actorId(req.principal) : 'anonymous',
               action: 'access.denied',
