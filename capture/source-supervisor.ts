@@ -283,6 +283,7 @@ export class SourceSupervisor {
       case 'eos':
         this.o.log.info({ source: this.name }, 'source reached the end of its video');
         break;
+      case 'started':
       case 'playing':
         break;
     }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { describeChunk } from '../chunk-file.js';
-import { copyRecordLaunch, EL, encodeRecordLaunch, type RawCaps } from '../pipeline/build.js';
+import { copyRecordLaunch, encodeRecordLaunch, type RawCaps } from '../pipeline/build.js';
 import type { PipelinePlan } from '../pipeline/plan.js';
 import type { ChildMessage, RecordTarget } from '../protocol.js';
 import { type GstMessage, type GstPipeline, parsePipeline } from './gst.js';
@@ -149,10 +149,5 @@ export class RecordingSession {
   /** Whether the session still runs (false after an error or EOS). */
   get active(): boolean {
     return !!this.pipeline && !this.stopped;
-  }
-
-  /** Forces a keyframe so a new chunk can begin at once (encode mode). */
-  requestKeyframe(): void {
-    if (this.plan.recording?.mode === 'encode') this.pipeline?.forceKeyUnit(EL.recParse, 1);
   }
 }

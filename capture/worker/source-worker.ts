@@ -89,6 +89,7 @@ class SourceWorker {
     this.out.on('error', () => this.shutdown(0));
     this.pipeline.pollBus((m) => this.onBus(m));
     this.pipeline.play();
+    send({ type: 'started', atMs: performance.timeOrigin + performance.now() });
     this.pull();
     this.statsTimer = setInterval(() => this.sendStats(), this.plan.statusIntervalMs);
   }
@@ -290,6 +291,14 @@ process.on('message', (m: ParentMessage) => {
     void worker?.onMessage(m);
   }
 });
+// systemd (KillMode=control-group) and a terminal's Ctrl-C signal the whole group: close the
+// recording properly instead of dying mid-chunk.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => {
+    if (worker) void worker.shutdown(0);
+    else process.exit(0);
+  });
+}
 // The daemon died or dropped us: never linger with a camera open.
 process.on('disconnect', () => {
   if (worker) void worker.shutdown(0);

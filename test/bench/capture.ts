@@ -4,7 +4,9 @@
  * On one generated 1080p30 H.264 file, in one run:
  * - ratio: frames/s of the Node path (a real source process: decode → scale to 224×224 RGB in
  *   GStreamer → frames over the frame pipe into this process, unthrottled) ÷ frames/s of the same
- *   pipeline under `gst-launch-1.0 … ! fakesink sync=false`. Both from PLAYING to EOS.
+ *   pipeline string under `gst-launch-1.0 … ! fakesink sync=false`. gst-launch: its own
+ *   "Execution ended after" (PLAYING → EOS); Node: from play() in the source process (so preroll
+ *   counts against Node) to the last frame's arrival in this process.
  * - costRatio: CPU seconds of a source with analysis at 5 fps (recording off) ÷ CPU seconds of
  *   decoding alone (`… ! avdec_h264 ! fakesink`). The source's CPU is read from /proc between its
  *   PLAYING and EOS (the Node/tsx start-up is not pipeline work); gst-launch's CPU is the whole
@@ -131,8 +133,10 @@ function nodeSource(file: string, width: number, height: number, fps: number | n
     );
     (child.stdio[4] as Readable).on('data', (c: Buffer) => decoder.push(c));
     child.on('message', (m: ChildMessage) => {
-      if (m.type === 'playing' && t0 === 0) {
-        t0 = performance.now();
+      if (m.type === 'started') {
+        // From play() in the source process (preroll included), so the Node window contains
+        // gst-launch's (which starts at PLAYING, after preroll).
+        t0 = m.atMs - performance.timeOrigin;
         cpu0 = cpuOf(child.pid!);
       } else if (m.type === 'eos') {
         const cpu1 = cpuOf(child.pid!);
@@ -166,7 +170,7 @@ export async function run(args: string[]): Promise<unknown> {
     .replace(/appsink name=frames [^!]*$/, 'fakesink sync=false')
     .replace(/location="([^"]*)"/, 'location=$1');
 
-  const rounds = arg(args, '--rounds', 3);
+  const rounds = arg(args, '--rounds', 5);
   // Warm the page cache and the registry, then alternate the two sides in each round so a
   // load change on a shared box hits both; the median of the rounds is reported.
   await gstLaunch(`${src} ! fakesink sync=false`);
