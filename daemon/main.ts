@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { buildDaemon } from './daemon.js';
+import { announceDemo } from './demo/announce.js';
 import { DemoServicesPart } from './demo/demo-services.js';
 import { prepareDemo } from './demo/prepare.js';
 import { createLogger, type Logger } from './log.js';
@@ -8,6 +9,7 @@ import { LoopMonitor } from './loop-monitor.js';
 import type { Part } from './part.js';
 import { DEMO_DATA_DIR } from './paths.js';
 import { SdNotify } from './sd-notify.js';
+import { StorePart } from './store/index.js';
 
 const USAGE = `usage: orsightd [--config FILE] [--demo]
 
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   }
 
   const notify = new SdNotify();
-  const { controller, http } = buildDaemon(config, root, { leadingParts });
+  const { controller, http, parts } = buildDaemon(config, root, { leadingParts });
   const monitor = new LoopMonitor(
     log,
     config.daemon.loop_delay_warn_ms,
@@ -134,6 +136,10 @@ async function main(): Promise<void> {
     );
   }
   log.info({ port: http.port, demo: config.daemon.demo }, 'orsightd ready');
+  if (args.demo) {
+    const storePart = parts.find((p): p is StorePart => p instanceof StorePart);
+    if (storePart) process.stderr.write(announceDemo(storePart.store, config, http.port));
+  }
 }
 
 function installCrashHandlers(log: Logger): void {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import helmet from '@fastify/helmet';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../daemon/log.js';
 import type { Part, PartHealth } from '../daemon/part.js';
@@ -51,7 +51,8 @@ export class HttpPart implements Part {
         : undefined;
     const app = Fastify({
       loggerInstance: log,
-      disableRequestLogging: true,
+      // Per-request lines would put case ids and client addresses in the journal for every poll.
+      logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: http.body_limit_bytes,
       forceCloseConnections: true,
       return503OnClosing: true,
