@@ -85,6 +85,23 @@ async function ensureCaseOpen(baseUrl: string, admin: { username: string; passwo
   expect([201, 409]).toContain(res.status);
 }
 
+/** GET as the admin (bearer token from a fresh login). */
+async function adminGet<T>(
+  baseUrl: string,
+  admin: { username: string; password: string },
+  path: string,
+): Promise<T> {
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  });
+  const { token: bearer } = (await login.json()) as { token: string };
+  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
+}
+
 const seconds = (clock: string | null) =>
   (clock ?? '').split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
 
@@ -293,21 +310,44 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     }
   });
 
-  it('is legible on a 4K screen: large type scaled to the viewport', async () => {
+  it('is legible at 5 m on 4K, keeps its pairing after a restart, and ignores a wrong browser clock', async () => {
     const context = await browser.newContext({ viewport: { width: 3840, height: 2160 } });
+    // This kiosk's own clock is an hour fast: the timers must still come from the server.
+    await context.addInitScript(() => {
+      const realNow = Date.now.bind(Date);
+      Date.now = () => realNow() + 3_600_000;
+    });
     const { page, errors } = await watchedPage(context);
+    await ensureCaseOpen(daemon.baseUrl, admin);
     await page.goto(`${daemon.baseUrl}/display#token=${encodeURIComponent(token)}`);
-    await waitFor(async () => (await shown(page)).link === 'live', 30_000, 'display live');
+    await waitFor(async () => (await shown(page)).caseTime !== null, 30_000, 'display showing the case');
+    // A kiosk restart opens the bare URL: the token kept in the browser pairs it again.
+    await page.goto(`${daemon.baseUrl}/display`);
+    await waitFor(
+      async () => (await shown(page)).caseTime !== null,
+      30_000,
+      'display showing the case after restart',
+    );
+
+    const openCase = await adminGet<{ items: Array<{ startedAtMs: number }> }>(
+      daemon.baseUrl,
+      admin,
+      '/api/cases?open=true',
+    );
+    const expectedS = (Date.now() - openCase.items[0]!.startedAtMs) / 1000;
+    expect(Math.abs(seconds((await shown(page)).caseTime) - expectedS)).toBeLessThanOrEqual(2);
+
     const sizes = await page.evaluate(() => {
       const px = (id: string) => {
         const el = document.querySelector(`[data-testid="${id}"]`);
         return el ? Number.parseFloat(getComputedStyle(el).fontSize) : 0;
       };
-      return { phase: px('phase-name') || px('no-case'), timer: px('case-time'), banner: px('link-state') };
+      return { phase: px('phase-name'), timer: px('case-time') };
     });
-    // At 5 m a letter needs ≈ 5 cm; on a 55" 4K screen (1.37 mm per px) that is ≥ 36 px of
-    // cap height; the phase name and timers are far above it.
-    expect(sizes.phase).toBeGreaterThanOrEqual(180);
+    // Read at 5 m, a character needs ≈ 25 mm of height (≈ 17 arc-minutes); a 55" 4K panel
+    // has 0.315 mm pixels, so ≥ 80 px of cap height, ≈ 110 px of font size.
+    expect(sizes.timer).toBeGreaterThanOrEqual(110);
+    expect(sizes.phase).toBeGreaterThanOrEqual(110);
     await screenshot(page, 'display-4k');
     expect(errors).toEqual([]);
     await context.close();

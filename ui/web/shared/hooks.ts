@@ -2,20 +2,20 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ServerClock } from './server-clock.js';
 
 /**
- * Server time, re-rendering on every whole second of the server's clock so all timers on a
- * page tick together and never skip or repeat a second.
+ * Server time for this render, re-rendering on every whole second of the server's clock so
+ * all timers on a page tick together. Read at render time (not kept in state), so a render
+ * caused by new data right after the clock is first synced already shows server time.
  */
 export function useServerNow(clock: ServerClock): number {
-  const [now, setNow] = useState(() => clock.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout>;
     const tick = () => {
-      const t = clock.now();
-      setNow(t);
-      timer = setTimeout(tick, 1000 - (t % 1000) + 5);
+      setTick((n) => n + 1);
+      timer = setTimeout(tick, 1000 - (clock.now() % 1000) + 5);
     };
-    tick();
+    timer = setTimeout(tick, 1000 - (clock.now() % 1000) + 5);
     return () => clearTimeout(timer);
   }, [clock]);
-  return now;
+  return clock.now();
 }
