@@ -1,5 +1,6 @@
 import { CapturePart } from '../capture/index.js';
 import type { Config } from '../config/index.js';
+import type { ModelInfo } from '../inference/index.js';
 import { SyncPart } from '../sync/index.js';
 import { apiPlugin } from '../ui/api/index.js';
 import { HttpPart } from '../ui/index.js';
@@ -24,6 +25,11 @@ export function buildDaemon(
   // Leading parts (the demo's broker and central ingest) start first and stop last.
   const parts: Part[] = [...(options.leadingParts ?? []), storePart];
   const bus = new EventBus(log.child({ module: 'bus' }));
+  // Inference announces its model while it starts, before the case part listens: keep the last one.
+  let lastModel: ModelInfo | undefined;
+  bus.on('inference.model', 'daemon', (m) => {
+    lastModel = m;
+  });
   // Capture: after the store (it writes chunk rows), before inference and cases (they consume it).
   const capturePart = new CapturePart({
     config,
@@ -39,6 +45,7 @@ export function buildDaemon(
     bus,
     log: log.child({ module: 'cases' }),
     recorder: () => capturePart,
+    currentModel: () => lastModel,
   });
   parts.push(casesPart);
   // Sync: after cases (the timeline tables' triggers fill its outbox), before http.
