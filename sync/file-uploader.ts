@@ -147,7 +147,7 @@ export class FileUploader {
         name: rec.path.split('/').pop() ?? state.file_id,
         size: sizeBytes,
         checksum: state.sha256 || undefined,
-        user_data: JSON.stringify(meta),
+        user_data: meta,
       };
       await this.request(`${root}/init`, Buffer.from(JSON.stringify(init)));
       this.db

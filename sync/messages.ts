@@ -50,7 +50,7 @@ export const FileMeta = Type.Object(
 );
 export type FileMeta = Static<typeof FileMeta>;
 
-/** EMQX file-transfer `init` payload. user_data is a JSON string of FileMeta. */
+/** EMQX file-transfer `init` payload; user_data (any JSON object in EMQX) carries FileMeta. */
 export const FileInit = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 255 }),
@@ -58,7 +58,7 @@ export const FileInit = Type.Object(
     checksum: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
     expire_at: Type.Optional(Type.Integer()),
     segments_ttl: Type.Optional(Type.Integer()),
-    user_data: Type.Optional(Type.String({ maxLength: 4096 })),
+    user_data: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
   { additionalProperties: true },
 );

@@ -30,8 +30,11 @@ export const deviceTopics = (id: DeviceId, fileProtocol: FileProtocol = 'orsight
     /** Model package download: requests, and the data headquarters sends back. */
     downloadRequest: `${base}/dl-req`,
     download: (fileId: string, offsetBytes: number | 'error') => `${base}/dl/${fileId}/${offsetBytes}`,
-    /** File-transfer root: EMQX's `$file` or the device-scoped equivalent. */
-    fileRoot: fileProtocol === 'emqx' ? '$file' : `${base}/file`,
+    /**
+     * File-transfer root: EMQX's asynchronous `$file-async` (results come on
+     * `$file-response/<clientId>`, as orsight-central sends them), or the device-scoped equivalent.
+     */
+    fileRoot: fileProtocol === 'emqx' ? '$file-async' : `${base}/file`,
   };
 };
 

@@ -65,7 +65,7 @@ export const syncSection = Section('Sync to headquarters over MQTT.', {
   file_chunk_window: Int('Video chunks in flight at once.', 8, 1, 64),
   file_response_timeout_ms: Int('How long a file-transfer step waits for its response.', 30000, 200, 600000),
   file_protocol: Enum(
-    'File-transfer topics: "orsight" = orsight/v1/<site>/<device>/file/... (orsight-central over mosquitto, sender bound by ACL); "emqx" = $file/... (EMQX native file transfer).',
+    'File-transfer topics: "orsight" = orsight/v1/<site>/<device>/file/... (orsight-central over mosquitto, sender bound by ACL); "emqx" = $file-async/... (EMQX native file transfer, results on $file-response/<clientId>).',
     ['orsight', 'emqx'] as const,
     'orsight',
   ),

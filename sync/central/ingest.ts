@@ -219,7 +219,7 @@ export class Ingest {
         this.reject(topic, isFileInit.error() || 'not JSON');
         return this.respond(id, topic, UNSPECIFIED, 'invalid init payload');
       }
-      const meta = init.user_data ? parseJson(init.user_data) : undefined;
+      const meta: unknown = init.user_data;
       const m = isFileMeta(meta) ? meta : undefined;
       const existing = await this.store.file(id, fileId);
       if (
