@@ -111,6 +111,24 @@ describe('review page in Chromium', () => {
       'video in the second chunk at the third phase start, playing',
     );
 
+    // Events are markers too: the out-of-body one seeks to its moment (0:33).
+    await page.getByRole('button', { name: /out of body in at 0:33/ }).click();
+    await waitFor(
+      async () => {
+        const s = await playerState(page);
+        return Math.abs(s.chunkStartMs + s.currentTimeS * 1000 - (c.startedAtMs + 33_000)) <= 1000;
+      },
+      10_000,
+      'the event marker to seek to 0:33',
+    );
+
+    // Durations against the three earlier cases (preparation 10–14 s, Calot 25–35 s): this
+    // case's preparation (12 s) is usual, its Calot phase (15 s) shorter than usual.
+    const stats = page.getByTestId('stats-table');
+    await expect.poll(() => stats.locator('tbody tr').count()).toBe(3);
+    expect(await stats.getByRole('row', { name: /Preparation/ }).textContent()).toContain('● usual');
+    expect(await stats.getByRole('row', { name: /Calot/ }).textContent()).toContain('shorter than usual');
+
     // Switch to the room camera: the same moment, from the other source's recording.
     await page.getByTestId('source-room').click();
     await waitFor(

@@ -87,7 +87,7 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
     const startedAtMs = Date.now() - 3600_000;
     const now = Date.now();
     // Three earlier cases of the same procedure: the history the duration table compares with.
-    for (const [i, scale] of [0.8, 1, 1.3].entries()) {
+    for (const [i, scale] of [1, 1.2, 1.4].entries()) {
       const start = startedAtMs - (i + 2) * 86_400_000;
       const past = repo.insertCase({
         procedure: 'lap_chole',
@@ -101,7 +101,7 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
       let at = start;
       for (const [phase, durationMs] of [
         ['preparation', 10_000],
-        ['calot_triangle_dissection', 18_000],
+        ['calot_triangle_dissection', 25_000],
         ['clipping_cutting', 11_000],
       ] as const) {
         const s = repo.insertSegment({
@@ -142,6 +142,19 @@ export async function seedDataDir(dataDir: string): Promise<SeedResult> {
       });
       repo.closeSegment(s.id, startedAtMs + toMs, now);
       return { id: s.id, phase, startedAtMs: startedAtMs + fromMs, endedAtMs: startedAtMs + toMs };
+    });
+    repo.insertEvent({ caseId: c.id, atMs: startedAtMs, type: 'case_started' });
+    repo.insertEvent({
+      caseId: c.id,
+      atMs: startedAtMs + 33_000,
+      type: 'out_of_body_in',
+      sourceName: 'endoscope',
+    });
+    repo.insertEvent({
+      caseId: c.id,
+      atMs: startedAtMs + 36_000,
+      type: 'out_of_body_out',
+      sourceName: 'endoscope',
     });
     repo.closeCase(c.id, startedAtMs + 40_000, 'manual', now);
 
