@@ -239,6 +239,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
     });
     const before = await shown(page);
+    await screenshot(page, 'display-case-1080p');
 
     await daemon.stop('SIGKILL');
     const killedAt = Date.now();

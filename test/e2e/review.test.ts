@@ -320,6 +320,23 @@ describe('review page in Chromium', () => {
     await expect.poll(() => panel('Sources').textContent()).not.toContain('Loading');
     await expect.poll(() => panel('Model').textContent()).not.toContain('Loading');
     expect(await accessibilityViolations(page), 'admin page').toEqual([]);
+    await screenshot(page, 'admin-1080p');
+
+    // Add a clinician from the page; the new account can sign in.
+    const users = panel('Users');
+    await users.getByLabel('User name').fill('dr-new');
+    await users.getByLabel('Password').fill('new-user-pass-123');
+    await users.getByRole('button', { name: 'Add user' }).click();
+    await expect.poll(() => users.textContent()).toContain('dr-new');
+    const newLogin = await fetch(`${daemon.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'dr-new', password: 'new-user-pass-123' }),
+    });
+    expect(newLogin.status).toBe(200);
+    // The audit log names people, not ids.
+    await page.reload();
+    await expect.poll(() => panel('Audit log').textContent()).toContain(seed.admin.username);
 
     // Pair a new screen from the admin page, open its link: the display goes live.
     await panel('Display tokens').getByLabel('Screen name').fill('or-2 wall');

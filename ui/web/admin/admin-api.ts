@@ -53,6 +53,10 @@ export const adminApi = {
     return doc.paths?.['/api/sync/status'] ? api<Record<string, unknown>>('/api/sync/status') : null;
   },
   users: () => api<{ items: UserRow[] }>('/api/users').then((r) => r.items),
+  createUser: (username: string, password: string, role: string) =>
+    api<UserRow>('/api/users', { method: 'POST', body: { username, password, role } }),
+  setUserDisabled: (id: string, disabled: boolean) =>
+    api<UserRow>(`/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: { disabled } }),
   tokens: () => api<{ items: DisplayTokenRow[] }>('/api/displays').then((r) => r.items),
   createToken: (name: string) =>
     api<{ display: DisplayTokenRow; token: string }>('/api/displays', { method: 'POST', body: { name } }),

@@ -97,7 +97,7 @@ function AdminPanels() {
   const [sources] = useLoad(adminApi.sources, []);
   const [model] = useLoad(adminApi.model, []);
   const [sync] = useLoad(adminApi.sync, []);
-  const [users] = useLoad(adminApi.users, []);
+  const [users, reloadUsers] = useLoad(adminApi.users, []);
   const [tokens, reloadTokens] = useLoad(adminApi.tokens, []);
   const [audit] = useLoad(() => adminApi.audit(AUDIT_ROWS), []);
   return (
@@ -140,55 +140,119 @@ function AdminPanels() {
         }
       </Panel>
       <Panel title="Users" load={users}>
-        {(list: UserRow[]) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.username}</td>
-                  <td>{u.role}</td>
-                  <td>{u.disabled ? 'disabled' : 'active'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {(list: UserRow[]) => <UsersPanel list={list} onChanged={reloadUsers} />}
       </Panel>
       <Panel title="Display tokens" load={tokens}>
         {(list: DisplayTokenRow[]) => <TokensPanel list={list} onChanged={reloadTokens} />}
       </Panel>
       <Panel title="Audit log" load={audit}>
-        {(list: AuditRow[]) => (
-          <table data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((a) => (
-                <tr key={a.seq}>
-                  <td>{formatDateTime(a.atMs)}</td>
-                  <td>{a.actor}</td>
-                  <td>{a.action}</td>
-                  <td>{a.target ?? ''}</td>
+        {(list: AuditRow[]) => {
+          // Entries name users by id; show the name where this page knows it.
+          const names = new Map(users.state === 'ok' ? users.data.map((u) => [u.id, u.username]) : []);
+          return (
+            <table data-testid="audit-table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Target</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {list.map((a) => (
+                  <tr key={a.seq}>
+                    <td>{formatDateTime(a.atMs)}</td>
+                    <td>{names.get(a.actor) ?? a.actor}</td>
+                    <td>{a.action}</td>
+                    <td>{a.target ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          );
+        }}
       </Panel>
     </div>
+  );
+}
+
+function UsersPanel({ list, onChanged }: { list: UserRow[]; onChanged: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const run = async (what: () => Promise<unknown>) => {
+    try {
+      await what();
+      setError(null);
+      onChanged();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const create = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const f = new FormData(form);
+    void run(async () => {
+      await adminApi.createUser(String(f.get('username')), String(f.get('password')), String(f.get('role')));
+      form.reset();
+    });
+  };
+  return (
+    <>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Role</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((u) => (
+            <tr key={u.id}>
+              <td>{u.username}</td>
+              <td>{u.role}</td>
+              <td>
+                {u.disabled ? 'disabled ' : 'active '}
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() => void run(() => adminApi.setUserDisabled(u.id, !u.disabled))}
+                  aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
+                >
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form class="row" onSubmit={create} aria-label="Add a user">
+        <label>
+          User name
+          <input name="username" required maxLength={64} autocomplete="off" />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" required autocomplete="new-password" />
+        </label>
+        <label>
+          Role
+          <select name="role">
+            <option value="clinician">clinician</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <button type="submit" class="primary">
+          Add user
+        </button>
+      </form>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
   );
 }
 
