@@ -59,6 +59,19 @@ describe('review page in Chromium', () => {
     await page.getByTestId('case-table').waitFor();
     expect(await accessibilityViolations(page), 'case list').toEqual([]);
 
+    // Filters: by surgeon and procedure (the seeded case and its three predecessors).
+    const table = page.getByTestId('case-table');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(4);
+    await page.getByLabel('Surgeon').fill('s-99');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(0);
+    await page.getByLabel('Surgeon').fill('s-17');
+    await page.getByLabel('Procedure').fill('lap_chole');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(4);
+    expect(new URL(page.url()).searchParams.get('surgeon')).toBe('s-17');
+    await page.getByRole('button', { name: 'Clear' }).click();
+
     // Search for a phase name; the result leads to the case.
     await page.getByTestId('search').fill('calot');
     await page.getByRole('button', { name: 'Find' }).click();
