@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RecordingChunk, SourceStatus } from '../../capture/index.js';
 import type { Config } from '../../config/index.js';
 import type { ModelInfo, PhaseEvent } from '../../inference/index.js';
@@ -366,26 +367,39 @@ export class CaseEngine {
     return this.segments.find((s) => s.endedAtMs === null);
   }
 
-  /** Continues the running segment when the phase is the same (e.g. after a restart). */
+  /**
+   * Continues the running segment when the phase is the same (e.g. after a restart).
+   * Otherwise the wall display hears of the change first and the timeline is committed right
+   * after: a slow fsync on a busy disk must not hold up the live channel. Should the write
+   * fail, memory is reloaded from the database and the display follows it.
+   */
   private startSegment(c: CaseRecord, d: DetectedPhase): void {
     const running = this.runningSegment();
     if (running && running.phase === d.phase) return;
     const now = this.now();
     const atMs = Math.max(d.startedAtMs, c.startedAtMs, running?.startedAtMs ?? 0);
-    const seg = this.o.repo.tx(() => {
-      if (running) this.o.repo.closeSegment(running.id, atMs, now);
-      return this.o.repo.insertSegment({
-        caseId: c.id,
-        phase: d.phase,
-        startedAtMs: atMs,
-        confidence: d.confidence,
-        modelVersion: d.modelVersion,
-        nowMs: now,
-      });
-    });
-    // Memory follows the database only once the transaction has committed.
+    const seg: SegmentRecord = {
+      id: randomUUID(),
+      phase: d.phase,
+      startedAtMs: atMs,
+      endedAtMs: null,
+      confidence: d.confidence,
+      modelVersion: d.modelVersion,
+    };
     if (running) running.endedAtMs = atMs;
     this.segments.push(seg);
+    this.publish();
+    try {
+      this.o.repo.tx(() => {
+        if (running) this.o.repo.closeSegment(running.id, atMs, now);
+        this.o.repo.insertSegment({ ...seg, caseId: c.id, nowMs: now });
+      });
+    } catch (err) {
+      this.o.log.error({ err, caseId: c.id }, 'could not store a phase segment; reloading the timeline');
+      this.segments = this.o.repo.segments(c.id);
+      this.publish();
+      throw err;
+    }
   }
 
   private closeSegment(s: SegmentRecord, atMs: number): void {

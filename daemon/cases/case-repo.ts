@@ -279,6 +279,8 @@ export class CaseRepo {
   }
 
   insertSegment(s: {
+    /** A fresh uuid when absent. */
+    id?: string;
     caseId: string;
     phase: string;
     startedAtMs: number;
@@ -286,7 +288,7 @@ export class CaseRepo {
     modelVersion: string | null;
     nowMs: number;
   }): SegmentRecord {
-    const id = randomUUID();
+    const id = s.id ?? randomUUID();
     this.db
       .prepare(
         `INSERT INTO phase_segments (id, case_id, phase, started_at, confidence, model_version, updated_at)

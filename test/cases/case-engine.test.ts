@@ -166,6 +166,28 @@ describe('case lifecycle', () => {
     expect(h.recorder.calls.filter((x) => x === `start:${c.id}`)).toHaveLength(2);
   });
 
+  it('tells the live channel first, and follows the database when a segment cannot be stored', async () => {
+    h = await startEngine(tempDir());
+    const c = h.s.engine.startCase(admin, {});
+    h.bus.emit('inference.phase', started('preparation', c.startedAtMs));
+    // A real SQLite failure for one phase (as a full disk would give).
+    h.store.db.exec(
+      "CREATE TRIGGER t_fail BEFORE INSERT ON phase_segments WHEN NEW.phase = 'clipping_and_cutting' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;",
+    );
+    const seen: string[][] = [];
+    h.s.live.subscribe((d) => {
+      if (d.segments)
+        seen.push(d.segments.map((x) => `${x.phase}:${x.endedAtMs === null ? 'open' : 'closed'}`));
+    });
+    h.bus.emit('inference.phase', started('clipping_and_cutting', c.startedAtMs));
+    // The display heard of the change, then followed the database when the write failed.
+    expect(seen).toEqual([['preparation:closed', 'clipping_and_cutting:open'], ['preparation:open']]);
+    expect(h.s.repo.segments(c.id).map((x) => [x.phase, x.endedAtMs])).toEqual([['preparation', null]]);
+    h.store.db.exec('DROP TRIGGER t_fail');
+    h.bus.emit('inference.phase', started('clipping_and_cutting', c.startedAtMs));
+    expect(h.s.repo.segments(c.id).map((x) => x.phase)).toEqual(['preparation', 'clipping_and_cutting']);
+  });
+
   it('knows the model inference loaded before the engine started', async () => {
     h = await startEngine(tempDir());
     await h.part.stop();
@@ -376,7 +398,7 @@ describe('live state', () => {
       { name: 'endoscope', role: 'endoscope', state: 'live', outOfBody: false, recording: false, fpsIn: 25 },
     ]);
     expect(snap.state.prediction?.basis).toBe('model');
-    expect(deltas.at(-1)!.phase?.id).toBe('preparation');
+    expect(deltas.filter((d) => d.phase).at(-1)!.phase?.id).toBe('preparation');
     expect(snap.seq).toBe(deltas.length);
     const keys = new Set(deltas.flatMap((d) => Object.keys(d)));
     for (const k of ['case', 'phase', 'segments', 'sources', 'phases', 'modelVersion', 'prediction'])
