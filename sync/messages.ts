@@ -149,6 +149,7 @@ export const StatusMessage = Type.Object(
     versions: Type.Record(Type.String(), Type.String()),
     model: Type.Union([Type.String(), Type.Null()]),
     startedAtMs: Type.Integer(),
+    uptimeS: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: true },
 );

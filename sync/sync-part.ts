@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/index.js';
 import type { EventBus } from '../daemon/bus.js';
 import type { Logger } from '../daemon/log.js';
 import type { Part, PartHealth } from '../daemon/part.js';
+import { ROOT } from '../daemon/paths.js';
 import type { Store } from '../daemon/store/index.js';
 import { BusTelemetry } from './bus-telemetry.js';
 import { type CommandActions, CommandHandler } from './commands.js';
@@ -21,7 +23,8 @@ import { collectTelemetry, type TelemetrySources } from './telemetry.js';
 import { defaultClientId, deviceTopics, fileResponseTopic } from './topics.js';
 import { UploadWindow } from './upload-window.js';
 
-const ORSIGHT_VERSION = '0.1.0';
+const ORSIGHT_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 const SESSION_EXPIRY_S = 7 * 86_400;
 
 export interface SyncPartDeps {
@@ -294,6 +297,7 @@ export class SyncPart implements Part {
       versions: { orsight: ORSIGHT_VERSION, node: process.versions.node },
       model: this.deps.modelVersion?.() ?? null,
       startedAtMs: this.startedAtMs,
+      uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000),
     };
     return Buffer.from(JSON.stringify(msg));
   }

@@ -12,11 +12,11 @@
  *   --video-kbps), from the moment the box reconnects until headquarters acknowledged it all.
  *
  * Options: --records N (5000) --file-mb N (32) --runs N (3) --outage-s N (3600)
- * --video-kbps N (1000) --json
+ * --video-kbps N (1000) --chunk-kb N (1024) --window N (8) --json
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Store } from '../../daemon/store/index.js';
@@ -57,6 +57,9 @@ export async function run(args: string[]): Promise<unknown> {
   const runs = option(args, 'runs', 3);
   const outageS = option(args, 'outage-s', 3600);
   const videoKbps = option(args, 'video-kbps', 1000);
+  const chunkKb = option(args, 'chunk-kb', 1024);
+  const chunkWindow = option(args, 'window', 8);
+  const sync = { ...PRODUCTION_SYNC, file_chunk_bytes: chunkKb * 1024, file_chunk_window: chunkWindow };
   const root = mkdtempSync(join(tmpdir(), 'orsight-bench-sync-'));
   const log = pino({ level: 'silent' });
   const broker = await startMosquitto({ dir: join(root, 'broker') });
@@ -66,7 +69,7 @@ export async function run(args: string[]): Promise<unknown> {
     const dataDir = join(root, name);
     const store = openStore(dataDir, 'FULL');
     prepare?.(new CaseWriter(store.db, dataDir), store);
-    const part = makeSync(deviceConfig(broker, 'bench', name, dataDir, PRODUCTION_SYNC), store, log);
+    const part = makeSync(deviceConfig(broker, 'bench', name, dataDir, sync), store, log);
     parts.push({ part, store });
     const t0 = performance.now();
     await part.start();
@@ -163,6 +166,9 @@ export async function run(args: string[]): Promise<unknown> {
       drainVideoMb: Math.round(drainVideoBytes / 1_048_576),
       outageS,
       videoKbps,
+      chunkKb,
+      chunkWindow,
+      loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
       broker: 'mosquitto, TLS on loopback, orsight-central with SQLite synchronous=FULL',
     };
   } finally {
