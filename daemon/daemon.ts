@@ -1,6 +1,7 @@
 import { CapturePart } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import type { ModelInfo } from '../inference/index.js';
+import { InferencePart } from '../inference/index.js';
 import { SyncPart } from '../sync/index.js';
 import { apiPlugin } from '../ui/api/index.js';
 import { HttpPart } from '../ui/index.js';
@@ -38,6 +39,15 @@ export function buildDaemon(
     store: () => storePart.store,
   });
   parts.push(capturePart);
+  // Inference: after capture (it subscribes to the endoscope frames), before cases (it consumes
+  // the phase events).
+  const inferencePart = new InferencePart({
+    config,
+    log: log.child({ module: 'inference' }),
+    bus,
+    frames: capturePart,
+  });
+  parts.push(inferencePart);
   // Cases: after capture and inference (it consumes their events), before http (it serves them).
   const casesPart = new CasesPart({
     config,
@@ -49,7 +59,16 @@ export function buildDaemon(
   });
   parts.push(casesPart);
   // Sync: after cases (the timeline tables' triggers fill its outbox), before http.
-  const syncPart = new SyncPart({ config, store: () => storePart.store, log: log.child({ module: 'sync' }) });
+  const syncPart = new SyncPart({
+    config,
+    store: () => storePart.store,
+    log: log.child({ module: 'sync' }),
+    // A rolled-out model package: refused packages throw and the previous model stays active.
+    activateModel: async (dir: string) => {
+      const r = await inferencePart.loadModel(dir);
+      if (!r.ok) throw r.error;
+    },
+  });
   parts.push(syncPart);
   // The controller is created after the parts list; /readyz asks it lazily.
   let controller: Controller | undefined;

@@ -50,7 +50,13 @@ export class InferencePart implements Part {
       phase: (e) => bus.emit('inference.phase', e),
       model: (m) => bus.emit('inference.model', m),
     });
-    await this.pipeline.runtime.start();
+    const model = await this.pipeline.runtime.start();
+    if (model.fps !== config.capture.analysis_fps) {
+      log.warn(
+        { modelFps: model.fps, analysisFps: config.capture.analysis_fps },
+        'the model expects another analysis frame rate: set capture.analysis_fps to the manifest fps',
+      );
+    }
     const pipeline = this.pipeline;
     if (frames) {
       const sources = analysedSources(config);
