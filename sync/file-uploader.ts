@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../daemon/log.js';
 import type { Db } from '../daemon/store/index.js';
 import { backoffMs } from './backoff.js';
+import { RESTART_FILE_CODES } from './file-codes.js';
 import { OrderedHasher, sha256, sha256File } from './file-hash.js';
 import type { FileResponseWaiter } from './file-responses.js';
 import type { FileInit, FileMeta } from './messages.js';
@@ -197,7 +198,10 @@ export class FileUploader {
           ordered?.add(offset, buf);
           await this.limiter.take(len);
           const sentAt = performance.now();
-          await this.request(`${root}/${offset}/${sum}`, buf);
+          await this.request(`${root}/${offset}/${sum}`, buf).catch((err: unknown) => {
+            this.restartIfAsked(err, state.file_id);
+            throw err;
+          });
           this.log.debug(
             { fileId: state.file_id, offset, rttMs: Math.round(performance.now() - sentAt) },
             'chunk acknowledged',
@@ -227,14 +231,7 @@ export class FileUploader {
           : saveSha(await sha256File(path)));
       await this.request(`${root}/fin/${sizeBytes}/${await wholeSha}`, Buffer.alloc(0));
     } catch (err) {
-      if ((err as { reasonCode?: number }).reasonCode === CHECKSUM_MISMATCH) {
-        // Headquarters' copy does not match: start this file over.
-        this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(state.file_id);
-        this.log.error(
-          { fileId: state.file_id },
-          'whole-file checksum mismatch at headquarters; restarting upload',
-        );
-      }
+      this.restartIfAsked(err, state.file_id);
       throw err;
     }
     const nowMs = this.now();
@@ -244,6 +241,17 @@ export class FileUploader {
     })();
     this.filesDone += 1;
     this.log.info({ fileId: state.file_id, sizeBytes }, 'file uploaded and stored at headquarters');
+  }
+
+  /** Headquarters' copy no longer matches what we recorded: start this file over. */
+  private restartIfAsked(err: unknown, fileId: string): void {
+    const code = (err as { reasonCode?: number }).reasonCode;
+    if (code === undefined || !RESTART_FILE_CODES.has(code)) return;
+    this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(fileId);
+    this.log.error(
+      { fileId, code, reason: (err as Error).message },
+      'headquarters asked to start this file over',
+    );
   }
 
   private request(topic: string, payload: Buffer): Promise<void> {
@@ -310,9 +318,6 @@ export class FileUploader {
     log({ id: item.id, reason }, 'file not uploaded');
   }
 }
-
-/** EMQX reason code we use for a whole-file checksum mismatch. */
-export const CHECKSUM_MISMATCH = 0x83;
 
 function parseRecordingId(item: OutboxItem): string | undefined {
   try {

@@ -1,7 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Logger } from '../../daemon/log.js';
+import {
+  FILE_CHECKSUM_MISMATCH as CHECKSUM_MISMATCH,
+  FILE_MISSING_SEGMENTS,
+  FILE_UNKNOWN,
+  FILE_OK as OK,
+  FILE_UNSPECIFIED as UNSPECIFIED,
+} from '../file-codes.js';
 import { sha256 } from '../file-hash.js';
-import { CHECKSUM_MISMATCH } from '../file-uploader.js';
 import {
   type AckMessage,
   type FileResponse,
@@ -27,10 +33,6 @@ import {
 import type { CentralBackend, StoredBatch } from './backend.js';
 import type { FileStore } from './file-store.js';
 import type { ModelStore } from './model-store.js';
-
-/** EMQX file-transfer reason codes we answer with. */
-const OK = 0;
-const UNSPECIFIED = 0x80;
 
 export interface IngestOptions {
   shareGroup: string;
@@ -249,7 +251,7 @@ export class Ingest {
       return this.respond(id, topic, OK, 'init stored');
     }
     const file = await this.store.file(id, fileId);
-    if (!file) return this.respond(id, topic, UNSPECIFIED, 'unknown file: send init first');
+    if (!file) return this.respond(id, topic, FILE_UNKNOWN, 'unknown file: send init first');
     if (step.kind === 'segment') {
       if (file.state === 'complete') return this.respond(id, topic, OK, 'already stored');
       if (!shaOk) {
@@ -289,7 +291,7 @@ export class Ingest {
       covered = Math.max(covered, c.offset_bytes + c.size_bytes);
     }
     if (covered < step.sizeBytes)
-      return this.respond(id, topic, UNSPECIFIED, `missing segments after byte ${covered}`);
+      return this.respond(id, topic, FILE_MISSING_SEGMENTS, `missing segments after byte ${covered}`);
     const key = `${id.site}/${id.device}/${fileId}`;
     const streamed = this.hashing.get(key);
     this.hashing.delete(key);

@@ -172,6 +172,63 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
     }
   });
 
+  it('a file headquarters lost track of (restored database) is started over and arrives intact', async () => {
+    const centralDir = tempDir('orsight-central-');
+    let central = await startCentral(broker, centralDir);
+    const dataDir = tempDir();
+    const store = openStore(dataDir);
+    const w = new CaseWriter(store.db, dataDir);
+    const caseId = w.startCase();
+    const rec = w.recording(caseId, 1_200_000);
+    w.endCase(caseId);
+    store.close();
+    const box = spawnBox(
+      boxOverrides(broker, dataDir, {
+        file_chunk_bytes: 32_768,
+        file_chunk_window: 2,
+        upload_rate_bytes_per_s: 300_000,
+      }),
+    );
+    try {
+      const chunksAtHq = () => {
+        const db = centralDb(centralDir);
+        try {
+          return (db.prepare('SELECT count(*) AS n FROM file_chunks').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      };
+      await waitFor(() => chunksAtHq() >= 6, 30_000, 'upload under way');
+      // Headquarters loses the file's state (e.g. its database restored from an older backup).
+      await central.stop();
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(join(centralDir, 'central.db'));
+      db.exec('DELETE FROM file_chunks; DELETE FROM files;');
+      db.close();
+      central = await startCentral(broker, centralDir);
+      const check = openStore(dataDir);
+      await waitFor(
+        () => check.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
+        60_000,
+        'case synced',
+      );
+      check.close();
+      expect(box.output()).toContain('headquarters asked to start this file over');
+      const hq = centralDb(centralDir);
+      const file = hq.prepare('SELECT path, state FROM files WHERE recording_id = ?').get(rec.id) as {
+        path: string;
+        state: string;
+      };
+      hq.close();
+      expect(file.state).toBe('complete');
+      expect(sha(readFileSync(file.path))).toBe(sha(rec.data));
+    } finally {
+      box.child.kill('SIGTERM');
+      await box.exited;
+      await central.stop();
+    }
+  });
+
   it('records stored by central that was killed before acknowledging are sent again and stored once', async () => {
     const centralDir = tempDir('orsight-central-');
     const dataDir = tempDir();
