@@ -25,6 +25,11 @@ export function classifyError(
         };
       break;
     case 'rtsp':
+      if (m.includes('unauthorized') || m.includes('forbidden'))
+        return {
+          code: 'SOURCE_UNAUTHORIZED',
+          message: `rtsp ${input.url}: the camera refused the credentials (check username and password or password_file)`,
+        };
       if (
         m.includes('could not open resource') ||
         m.includes('could not connect') ||

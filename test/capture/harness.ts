@@ -21,8 +21,10 @@ export interface Harness {
 /** A real CapturePart with a real SQLite store in `dir`, recording bus events. */
 export function captureHarness(
   dir: string,
-  sources: SourceConfig[],
+  sources: Array<SourceConfig | Record<string, unknown>>,
   capture: Record<string, unknown> = {},
+  /** When given, every log line (debug and up) is collected here. */
+  logLines?: string[],
 ): Harness {
   const config = loadConfig({
     overrides: {
@@ -30,7 +32,9 @@ export function captureHarness(
       capture: { sources, ...capture },
     },
   });
-  const log = pino({ level: process.env.ORSIGHT_TEST_LOG ?? 'silent' });
+  const log = logLines
+    ? pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) })
+    : pino({ level: process.env.ORSIGHT_TEST_LOG ?? 'silent' });
   const bus = new EventBus(log);
   const store = Store.open({
     file: join(dir, 'orsight.db'),

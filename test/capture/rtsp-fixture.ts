@@ -11,12 +11,17 @@ export interface RtspServer {
 }
 
 /** Starts test/fixtures/rtsp-server.py on 127.0.0.1:port; resolves once it listens. */
-export function startRtspServer(port: number): Promise<RtspServer> {
+/** Starts test/fixtures/rtsp-server.py; with `auth`, the server requires those credentials. */
+export function startRtspServer(
+  port: number,
+  auth?: { user: string; password: string },
+): Promise<RtspServer> {
   const child: ChildProcess = spawn(
     PYTHON,
     [join(ROOT, 'test', 'fixtures', 'rtsp-server.py'), String(port)],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(auth ? { RTSP_AUTH: `${auth.user}:${auth.password}` } : {}) },
     },
   );
   let err = '';
