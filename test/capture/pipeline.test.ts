@@ -5,6 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { restartDelayMs } from '../../capture/backoff.js';
 import { FrameHub } from '../../capture/frame-hub.js';
 import { encodeHeader, FrameDecoder, type WireFrame } from '../../capture/frame-wire.js';
+import {
+  chooseDecoder,
+  chooseEncoder,
+  DECODERS,
+  discoverHardware,
+  ENCODERS,
+  type Hardware,
+} from '../../capture/hardware.js';
 import { copyRecordLaunch, encodeRecordLaunch, sourceLaunch } from '../../capture/pipeline/build.js';
 import { PipelineValueError, quote } from '../../capture/pipeline/escape.js';
 import type { PipelinePlan } from '../../capture/pipeline/plan.js';
@@ -189,6 +197,33 @@ describe('source kinds from config', () => {
     expect(() => planSource({ name: 'f', kind: 'file', role: 'room', enabled: true }, c, codecs)).toThrow(
       /needs path/,
     );
+  });
+});
+
+describe('codec choice', () => {
+  const hw = (elements: string[]): Hardware => ({
+    elements: new Set(elements),
+    encoders: ENCODERS.filter((e) => elements.includes(e.element)).map((e) => e.element),
+    decoders: DECODERS.filter((e) => elements.includes(e.element)).map((e) => e.element),
+  });
+
+  it('auto prefers hardware, a configured codec overrides, a missing one falls back with a warning', () => {
+    expect(chooseEncoder('auto', hw(['x264enc', 'nvh264enc', 'vah264enc']))).toEqual({
+      element: 'nvh264enc',
+    });
+    expect(chooseEncoder('auto', hw(['x264enc', 'vah264enc']))).toEqual({ element: 'vah264enc' });
+    expect(chooseEncoder('x264enc', hw(['x264enc', 'nvh264enc']))).toEqual({ element: 'x264enc' });
+    expect(chooseDecoder('auto', hw(['avdec_h264']))).toEqual({ element: 'avdec_h264' });
+    const missing = chooseEncoder('nvh264enc', hw(['x264enc']));
+    expect(missing.element).toBe('x264enc');
+    expect(missing.warning).toContain('capture.encoder nvh264enc is not installed');
+  });
+
+  it('reads the real registry', async () => {
+    const found = await discoverHardware();
+    expect(found.elements.has('videoconvert')).toBe(true);
+    expect(found.encoders).toContain('x264enc');
+    expect(found.decoders).toContain('avdec_h264');
   });
 });
 
