@@ -25,7 +25,6 @@ import { UploadWindow } from './upload-window.js';
 
 const ORSIGHT_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
-const SESSION_EXPIRY_S = 7 * 86_400;
 
 export interface SyncPartDeps {
   config: Pick<Config, 'sync' | 'device' | 'storage'>;
@@ -99,7 +98,7 @@ export class SyncPart implements Part {
         connectTimeoutMs: c.connect_timeout_ms,
         reconnectMinMs: c.reconnect_min_ms,
         reconnectMaxMs: c.reconnect_max_ms,
-        sessionExpiryS: SESSION_EXPIRY_S,
+        sessionExpiryS: c.session_expiry_s,
         will: { topic: topics.status, payload: this.statusPayload('offline'), retain: true },
         subscriptions: [topics.ack, topics.command, fileResponseTopic(clientId), `${topics.base}/dl/#`],
       },
@@ -147,7 +146,7 @@ export class SyncPart implements Part {
           dataDir: config.storage.data_dir,
           chunkBytes: c.file_chunk_bytes,
           timeoutMs: c.file_response_timeout_ms,
-          attempts: 5,
+          attempts: c.model_download_attempts,
         },
         log.child({ module: 'sync.model' }),
       );

@@ -37,6 +37,12 @@ export const syncSection = Section('Sync to headquarters over MQTT.', {
   ),
   keepalive_s: Int('MQTT keep-alive.', 30, 5, 3600),
   connect_timeout_ms: Int('Give up one connection attempt after this long.', 15000, 1000, 300000),
+  session_expiry_s: Int(
+    "How long the broker keeps this device's session (acknowledgements and commands wait there) while it is away.",
+    7 * 86400,
+    0,
+    365 * 86400,
+  ),
   reconnect_min_ms: Int('First reconnect delay (doubles each failure, with jitter).', 1000, 100, 600000),
   reconnect_max_ms: Int('Largest reconnect delay.', 60000, 1000, 3600000),
   inflight_max: Int('Outbox messages in flight (sent, not yet acknowledged) at once.', 256, 1, 1000),
@@ -69,6 +75,7 @@ export const syncSection = Section('Sync to headquarters over MQTT.', {
     ['orsight', 'emqx'] as const,
     'orsight',
   ),
+  model_download_attempts: Int('Tries per chunk when fetching a model package.', 5, 1, 100),
   command_public_keys: Type.Array(commandKey, {
     description: 'Keys allowed to sign commands from headquarters. Empty = every command is rejected.',
     default: [],
