@@ -37,6 +37,8 @@ interface ServeOptions {
   batchMax: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  keepaliveS: number;
+  sessionExpiryS: number;
   logLevel: string;
   postgres?: string;
 }
@@ -61,11 +63,11 @@ async function serve(o: ServeOptions): Promise<void> {
       caFile: o.ca,
       certFile: o.cert,
       key: o.key ? readFileSync(o.key, 'utf8') : undefined,
-      keepaliveS: 30,
+      keepaliveS: o.keepaliveS,
       connectTimeoutMs: 15_000,
       reconnectMinMs: o.reconnectMinMs,
       reconnectMaxMs: o.reconnectMaxMs,
-      sessionExpiryS: 86_400,
+      sessionExpiryS: o.sessionExpiryS,
       subscriptions: ingestSubscriptions(o.shareGroup),
     },
     log.child({ module: 'central.mqtt' }),
@@ -149,6 +151,13 @@ program
     'largest reconnect delay',
     int('--reconnect-max-ms', 100, 3_600_000),
     30_000,
+  )
+  .option('--keepalive-s <s>', 'MQTT keep-alive', int('--keepalive-s', 5, 3600), 30)
+  .option(
+    '--session-expiry-s <s>',
+    'how long the broker queues messages for this ingest while it is away',
+    int('--session-expiry-s', 0, 30 * 86400),
+    86_400,
   )
   .option('--log-level <level>', 'pino level', 'info')
   .option(
