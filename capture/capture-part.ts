@@ -45,6 +45,8 @@ interface RecordingWish {
 interface GapTracker {
   /** When recording of this source stopped against the daemon's wish. */
   fromMs: number;
+  /** When the daemon noticed: a chunk that began before this and closes later ends the recording. */
+  openedAtMs: number;
   caseId: string;
   reason: string;
 }
@@ -60,6 +62,8 @@ export class CapturePart implements Part {
   private readonly failed = new Map<string, SourceStatus>();
   private readonly statuses = new Map<string, SourceStatus>();
   private readonly lastChunkEnd = new Map<string, number>();
+  /** Case of each source's latest chunk: a recording that stops for another case is no gap. */
+  private readonly lastChunkCase = new Map<string, string>();
   private readonly gaps = new Map<string, GapTracker>();
   private readonly hub: FrameHub;
   private wish: RecordingWish | null = null;
@@ -197,7 +201,7 @@ export class CapturePart implements Part {
   private onStatus(s: SourceStatus): void {
     const prev = this.statuses.get(s.source);
     this.statuses.set(s.source, s);
-    if (prev && prev.state !== s.state) this.trackGap(prev, s);
+    if (prev && (prev.state !== s.state || prev.recording !== s.recording)) this.trackGap(prev, s);
     this.o.bus.emit('capture.source_status', s);
   }
 
@@ -270,11 +274,29 @@ export class CapturePart implements Part {
     if (!w || w.paused || !this.o.config.capture.record) return;
     const wasUp = prev.state === 'live' || prev.state === 'stalled';
     const isDown = now.state === 'lost' || now.state === 'restarting' || now.state === 'failed';
+    // Recording stopped on its own (disk, encoder, camera session) while the source stayed up.
+    if (
+      wasUp &&
+      !isDown &&
+      prev.recording &&
+      !now.recording &&
+      this.lastChunkCase.get(now.source) === w.caseId &&
+      !this.gaps.has(now.source)
+    ) {
+      this.gaps.set(now.source, {
+        fromMs: Date.now(),
+        openedAtMs: Date.now(),
+        caseId: w.caseId,
+        reason: now.lastErrorCode ?? 'recording_stopped',
+      });
+      return;
+    }
     if (wasUp && isDown && !this.gaps.has(now.source)) {
       // The picture stopped when the source stalled (or, without a stall, when it was lost).
       const downAtMs = prev.state === 'stalled' ? prev.sinceMs : now.sinceMs;
       this.gaps.set(now.source, {
         fromMs: Math.min(this.lastChunkEnd.get(now.source) ?? downAtMs, downAtMs),
+        openedAtMs: Date.now(),
         caseId: w.caseId,
         reason: now.lastErrorCode ?? 'source_lost',
       });
@@ -282,6 +304,7 @@ export class CapturePart implements Part {
   }
 
   private onChunkOpened(source: string, caseId: string, startedAtMs: number): void {
+    this.lastChunkCase.set(source, caseId);
     const gap = this.gaps.get(source);
     if (!gap || gap.caseId !== caseId) return;
     this.gaps.delete(source);
@@ -328,6 +351,10 @@ export class CapturePart implements Part {
     const chunk = { ...c, source };
     const endMs = c.startedAtMs + c.durationMs;
     this.lastChunkEnd.set(source, endMs);
+    // The chunk that was open when recording stopped closes late (or is rescued after a crash):
+    // its end is the last recorded moment.
+    const gap = this.gaps.get(source);
+    if (gap && gap.caseId === c.caseId && c.startedAtMs < gap.openedAtMs) gap.fromMs = endMs;
     try {
       if (!insertChunk(this.o.store(), chunk)) {
         this.o.log.warn({ caseId: c.caseId, source }, 'chunk of a case that is not in the database');

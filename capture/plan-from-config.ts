@@ -76,6 +76,7 @@ export function planSource(
           x264Preset: x264Preset(c.x264_speed_preset),
           chunkDurationS: c.chunk_duration_s,
           queueMaxBuffers: c.record_queue_max_buffers,
+          retryMs: c.record_retry_ms,
         }
       : null,
     framePipeMaxFrames: c.frame_pipe_max_frames,

@@ -43,6 +43,8 @@ export interface RecordingPlan {
   x264Preset: X264Preset;
   chunkDurationS: number;
   queueMaxBuffers: number;
+  /** Pause before a failed recording (disk, encoder, camera session) is started again. */
+  retryMs: number;
 }
 
 export interface PipelinePlan {

@@ -25,6 +25,7 @@ export class RecordingSession {
   private ended: Promise<void> | undefined;
   private resolveEnded: (() => void) | undefined;
   private stopped = false;
+  private stopRequested = false;
   private eosSeen = false;
   private playingAtMs: number | undefined;
 
@@ -33,6 +34,8 @@ export class RecordingSession {
     private readonly target: RecordTarget,
     private readonly recordingsRoot: string,
     private readonly send: (m: ChildMessage) => void,
+    /** Called when the session ends on its own (error, or the stream ended), not by stop(). */
+    private readonly onFailed: () => void,
   ) {}
 
   get caseId(): string {
@@ -116,6 +119,8 @@ export class RecordingSession {
     } else if (msg.type === 'eos') {
       this.eosSeen = true;
       if (this.open.size === 0) this.finish();
+      // EOS nobody asked for: the camera ended the recording session.
+      if (!this.stopRequested) this.onFailed();
     } else if (msg.type === 'error') {
       this.send({
         type: 'error',
@@ -124,6 +129,7 @@ export class RecordingSession {
         fatal: false,
       });
       this.finish();
+      if (!this.stopRequested) this.onFailed();
     }
   }
 
@@ -138,6 +144,7 @@ export class RecordingSession {
   /** Ends the session: EOS closes the open chunk; waits for it (bounded) and its hash. */
   async stop(timeoutMs: number): Promise<void> {
     if (!this.pipeline) return;
+    this.stopRequested = true;
     if (!this.stopped) this.pipeline.sendEOS();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.ended, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);

@@ -65,6 +65,7 @@ class SourceWorker {
   private statsTimer: NodeJS.Timeout | undefined;
   private loopArmed = false;
   private eosSeen = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly plan: PipelinePlan) {}
 
@@ -231,7 +232,9 @@ class SourceWorker {
         return;
       }
     }
-    this.session = new RecordingSession(this.plan, target, RECORDINGS_ROOT, send);
+    this.session = new RecordingSession(this.plan, target, RECORDINGS_ROOT, send, () =>
+      this.retryRecording(),
+    );
     try {
       this.session.start(this.channel, caps);
     } catch (err) {
@@ -242,7 +245,17 @@ class SourceWorker {
         fatal: false,
       });
       this.session = undefined;
+      this.retryRecording();
     }
+  }
+
+  /** Recording failed while still wanted (disk, encoder, camera): try again after a pause. */
+  private retryRecording(): void {
+    if (!this.wanted || this.shuttingDown || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.maybeStartRecording();
+    }, this.plan.recording?.retryMs ?? 2000);
   }
 
   async onMessage(m: ParentMessage): Promise<void> {
@@ -255,6 +268,8 @@ class SourceWorker {
         break;
       case 'record_stop':
         this.wanted = null;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
         await this.session?.stop(STOP_TIMEOUT_MS);
         send({ type: 'record_stopped', requestId: m.requestId });
         break;
@@ -270,6 +285,7 @@ class SourceWorker {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     clearInterval(this.statsTimer);
+    clearTimeout(this.retryTimer);
     await this.session?.stop(STOP_TIMEOUT_MS);
     this.pipeline?.stop();
     this.exit(code);

@@ -117,6 +117,12 @@ export const captureSection = Section(
       2,
       600,
     ),
+    record_retry_ms: Int(
+      'Pause before a recording that failed (disk, encoder, camera session) is started again.',
+      2000,
+      100,
+      600000,
+    ),
     child_stop_timeout_ms: Int(
       'How long a source process may take to close its recording and exit before it is killed.',
       4000,

@@ -42,6 +42,7 @@ const REC = {
   x264Preset: 'ultrafast',
   chunkDurationS: 2,
   queueMaxBuffers: 30,
+  retryMs: 1000,
 } as const;
 
 describe('pipeline strings', () => {

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisFrame } from '../../capture/index.js';
 import { waitFor } from '../helpers/process.js';
@@ -19,6 +20,7 @@ describe('recording follows the case: start, pause (privacy), resume, stop', () 
       analysis_width: 64,
       analysis_height: 48,
       chunk_duration_s: 2,
+      record_retry_ms: 500,
     });
     h.addCase('case-a');
     await h.capture.start();
@@ -105,10 +107,35 @@ describe('recording follows the case: start, pause (privacy), resume, stop', () 
     expect(gap.source).toBe('scope');
     expect(gap.toMs).toBeGreaterThan(gap.fromMs);
     expect(gap.fromMs).toBeLessThanOrEqual(killedAt + 100);
+    // The gap starts where the rescued part of the cut chunk ends.
+    expect(gap.fromMs).toBeCloseTo(cut.startedAtMs + cut.durationMs, 0);
     const row = h.store.db.prepare('SELECT duration_ms FROM recordings WHERE path = ?').get(cut.path) as {
       duration_ms: number;
     };
     expect(row.duration_ms).toBe(Math.round(cut.durationMs));
+    await h.capture.stopRecording();
+  });
+
+  it('a recording that cannot start (its folder is blocked) is retried until it can', async () => {
+    h.addCase('case-r');
+    const blocked = join(h.config.storage.data_dir, 'recordings', 'case-r', 'scope');
+    mkdirSync(dirname(blocked), { recursive: true });
+    writeFileSync(blocked, 'not a directory');
+    const before = h.chunks.length;
+    h.capture.startRecording('case-r');
+    const failed = await waitFor(
+      () => (h.status('scope')?.lastErrorCode === 'RECORDING_FAILED' ? h.status('scope') : undefined),
+      15_000,
+      'the recording failure in the source status',
+    );
+    expect(failed.lastError).toContain('cannot start recording');
+    expect(failed.state).toBe('live'); // analysis is untouched
+    rmSync(blocked);
+    await waitFor(
+      () => h.chunks.slice(before).some((c) => c.caseId === 'case-r'),
+      20_000,
+      'chunks of case-r after the retry',
+    );
     await h.capture.stopRecording();
   });
 
