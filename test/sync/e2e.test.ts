@@ -44,12 +44,14 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
     try {
       const w = new CaseWriter(store.db, dataDir);
       const caseId = w.startCase('Jane Doe, MRN 123');
-      w.segment(caseId, 'preparation');
+      const first = w.segment(caseId, 'preparation');
       w.event(caseId, 'source_lost');
       w.bookmark(caseId);
       w.segment(caseId, 'dissection');
       const rec = w.recording(caseId, 300_000);
       w.endCase(caseId);
+      const correctionId = w.correction(caseId, first, 'calot_triangle_dissection');
+      w.audit(caseId, 'case.correct');
 
       await waitFor(
         () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
@@ -80,6 +82,27 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
       const casePayload = JSON.parse(caseRow.payload);
       expect(casePayload.endedAt).not.toBeNull();
       expect(casePayload.counts).toMatchObject({ phaseSegments: 2, events: 1, bookmarks: 1, recordings: 1 });
+      // Corrections (the labels that improve the models) and audit entries arrive too.
+      const correction = db
+        .prepare(`SELECT payload FROM records WHERE kind = 'correction' AND record_id = ?`)
+        .get(correctionId) as { payload: string };
+      expect(JSON.parse(correction.payload)).toMatchObject({
+        segmentId: first,
+        correctedPhase: 'calot_triangle_dissection',
+      });
+      // The audit entry belongs to no case: wait for its own acknowledgement.
+      await waitFor(
+        () =>
+          store.db.prepare(`SELECT 1 FROM outbox WHERE topic = 'rec/audit' AND acked_at IS NOT NULL`).get(),
+        15_000,
+        'audit entry acknowledged',
+      );
+      const audit = db
+        .prepare(`SELECT payload FROM records WHERE kind = 'audit' AND device = 'or-1'`)
+        .all() as Array<{ payload: string }>;
+      expect(audit.map((a) => JSON.parse(a.payload))).toEqual([
+        expect.objectContaining({ action: 'case.correct', target: caseId, detail: { via: 'review' } }),
+      ]);
       // PHI never leaves the box.
       const all = db.prepare('SELECT payload FROM records').all() as Array<{ payload: string }>;
       expect(all.some((r) => r.payload.includes('Jane') || r.payload.includes('private note'))).toBe(false);

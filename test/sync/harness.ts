@@ -145,6 +145,26 @@ export class CaseWriter {
     return id;
   }
 
+  /** A surgeon's correction of a segment's phase. */
+  correction(caseId: string, segmentId: string, phase: string): string {
+    const id = randomUUID();
+    const now = Date.now();
+    this.db
+      .prepare(
+        `INSERT INTO corrections (id, case_id, segment_id, kind, model_phase, corrected_phase, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, 'relabel', 'preparation', ?, 'u1', ?, ?)`,
+      )
+      .run(id, caseId, segmentId, phase, now, now);
+    return id;
+  }
+
+  /** An audit entry, as the API writes one for every sensitive action. */
+  audit(caseId: string, action: string): void {
+    this.db
+      .prepare('INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(Date.now(), 'u1', action, caseId, '{"via":"review"}');
+  }
+
   /** A recording chunk of random bytes; returns its id and the bytes. */
   recording(caseId: string, sizeBytes: number, startedAt = Date.now()): { id: string; data: Buffer } {
     const id = randomUUID();
