@@ -1,0 +1,157 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BusDaemon, startBusDaemon } from '../cases/fixtures/bus-daemon-client.js';
+import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import { freePort, waitFor } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { type Central, centralDb, startCentral } from './harness.js';
+
+const live = (atMs: number) => ({
+  source: 'endoscope',
+  state: 'live',
+  sinceMs: atMs,
+  fpsIn: 25,
+  fpsOut: 5,
+  framesDropped: 0,
+  restarts: 0,
+  recording: true,
+});
+const phase = (p: string, atMs: number) => ({
+  type: 'phase_started',
+  source: 'endoscope',
+  phase: p,
+  atMs,
+  confidence: 0.9,
+  modelVersion: 'test-1',
+});
+
+function boxRows(dbFile: string) {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    return {
+      segments: db
+        .prepare('SELECT id, phase, started_at, ended_at FROM phase_segments ORDER BY id')
+        .all() as Array<{
+        id: string;
+        phase: string;
+        started_at: number;
+        ended_at: number | null;
+      }>,
+      pending: (
+        db
+          .prepare('SELECT count(*) AS n FROM outbox WHERE acked_at IS NULL AND dropped_at IS NULL')
+          .get() as { n: number }
+      ).n,
+      records: (db.prepare(`SELECT count(*) AS n FROM outbox WHERE kind = 'record'`).get() as { n: number })
+        .n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, across kill -9', () => {
+  let broker: Broker;
+  let central: Central;
+  let daemon: BusDaemon | undefined;
+  const centralDir = tempDir('orsight-central-');
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    central = await startCentral(broker, centralDir);
+  });
+  afterEach(async () => {
+    if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) {
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
+    }
+  });
+  afterAll(async () => {
+    await central?.stop();
+  });
+
+  it('segments written by the case engine reach headquarters once, before and after a kill -9', async () => {
+    const dataDir = tempDir();
+    const dbFile = join(dataDir, 'orsight.db');
+    const id = broker.identity('site-d/or-1');
+    const env = {
+      ORSIGHT_STORAGE__DATA_DIR: dataDir,
+      ORSIGHT_HTTP__PORT: String(await freePort()),
+      ORSIGHT_CASES__AUTO_START_AFTER_S: '0.2',
+      ORSIGHT_DEVICE__SITE: 'site-d',
+      ORSIGHT_DEVICE__ID: 'or-1',
+      ORSIGHT_SYNC__ENABLED: 'true',
+      ORSIGHT_SYNC__BROKER_URL: broker.url,
+      ORSIGHT_SYNC__CA_FILE: broker.caFile,
+      ORSIGHT_SYNC__CERT_FILE: id.cert,
+      ORSIGHT_SYNC__KEY_FILE: id.key,
+      ORSIGHT_SYNC__POLL_INTERVAL_MS: '50',
+      ORSIGHT_SYNC__ACK_TIMEOUT_MS: '2000',
+      ORSIGHT_SYNC__RECONNECT_MIN_MS: '100',
+      ORSIGHT_SYNC__DISK_MIN_FREE_MB: '0',
+    };
+    const hqSegments = () => {
+      const db = centralDb(centralDir);
+      try {
+        return db
+          .prepare(
+            `SELECT record_id, payload FROM records WHERE device = 'or-1' AND kind = 'phase_segment' ORDER BY record_id`,
+          )
+          .all() as Array<{
+          record_id: string;
+          payload: string;
+        }>;
+      } catch {
+        return [];
+      } finally {
+        db.close();
+      }
+    };
+
+    daemon = await startBusDaemon(env);
+    const t0 = Date.now();
+    daemon.emit('capture.source_status', live(t0));
+    daemon.emit('inference.phase', phase('preparation', t0));
+    await waitFor(() => hqSegments().length === 1, 30_000, 'the first segment at headquarters');
+    const t1 = Date.now();
+    daemon.emit('inference.phase', phase('calot_triangle_dissection', t1));
+    await waitFor(() => boxRows(dbFile).segments.length === 2, 20_000, 'the second segment on the box');
+
+    // kill -9 right after the write: the outbox item was committed with the segment.
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    daemon = await startBusDaemon(env);
+    daemon.emit('capture.source_status', live(Date.now()));
+    daemon.emit('inference.phase', phase('clipping_and_cutting', Date.now()));
+    await waitFor(
+      () => {
+        const box = boxRows(dbFile);
+        return box.segments.length === 3 && box.pending === 0;
+      },
+      30_000,
+      'everything acknowledged after the restart',
+    );
+
+    const box = boxRows(dbFile);
+    const hq = hqSegments();
+    expect(hq.map((r) => r.record_id)).toEqual(box.segments.map((s) => s.id));
+    for (const s of box.segments) {
+      const p = JSON.parse(hq.find((r) => r.record_id === s.id)!.payload) as {
+        phase: string;
+        startedAt: number;
+        endedAt: number | null;
+      };
+      expect(p).toMatchObject({ phase: s.phase, startedAt: s.started_at, endedAt: s.ended_at });
+    }
+    const db = centralDb(centralDir);
+    const stored = (
+      db.prepare(`SELECT count(*) AS n FROM messages WHERE device = 'or-1'`).get() as { n: number }
+    ).n;
+    db.close();
+    expect(stored).toBe(box.records);
+
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+  });
+});
