@@ -110,3 +110,38 @@ describe('file source on a generated 1080p H.264 MP4', () => {
     expect(heapPeak).toBeLessThan(200 * 1024 * 1024);
   });
 });
+
+describe('file source played as fast as possible', () => {
+  let h: Harness;
+  const frames: AnalysisFrame[] = [];
+  let elapsedMs = 0;
+
+  beforeAll(async () => {
+    const input = await h264File({ width: 1920, height: 1080, fps: 30, seconds: INPUT_S });
+    h = captureHarness(
+      tempDir(),
+      [{ name: 'replay', kind: 'file', role: 'endoscope', enabled: true, path: input, realtime: false }],
+      { analysis_fps: 5, analysis_width: 96, analysis_height: 96, record: false },
+    );
+    h.capture.onFrame((f) => {
+      frames.push(f);
+    });
+    await h.capture.start();
+    await waitFor(() => h.status('replay')?.state === 'live', 30_000, 'replay live');
+    const t0 = Date.now();
+    await waitFor(() => h.status('replay')?.state === 'stopped', 30_000, 'the replay to end');
+    elapsedMs = Date.now() - t0;
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('delivers every analysis frame of the file, stamped with media time, faster than real time', () => {
+    expect(frames.length).toBe(INPUT_S * 5);
+    for (let i = 1; i < frames.length; i++) {
+      expect(frames[i]!.tsMs - frames[i - 1]!.tsMs).toBeCloseTo(200, 3);
+    }
+    expect(h.status('replay')!.framesDropped).toBe(0);
+    expect(elapsedMs).toBeLessThan(INPUT_S * 1000);
+  });
+});
