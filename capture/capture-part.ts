@@ -311,8 +311,8 @@ export class CapturePart implements Part {
     this.o.bus.emit('capture.recording_gap', {
       source,
       caseId,
-      fromMs: gap.fromMs,
-      toMs: startedAtMs,
+      fromMs: Math.round(gap.fromMs),
+      toMs: Math.round(startedAtMs),
       reason: gap.reason,
     });
   }
@@ -324,8 +324,9 @@ export class CapturePart implements Part {
   ): Promise<void> {
     const file = join(this.recordingsRoot, c.path);
     try {
-      const durationMs = await mp4DurationMs(file);
-      if (durationMs === null || durationMs <= 0) {
+      const exactMs = await mp4DurationMs(file);
+      const durationMs = exactMs === null ? 0 : Math.round(exactMs);
+      if (durationMs <= 0) {
         this.o.log.warn({ source, path: c.path }, 'chunk of a killed source process holds nothing playable');
         return;
       }

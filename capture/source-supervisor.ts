@@ -121,10 +121,7 @@ export class SourceSupervisor {
     if (state === this.state) return;
     this.state = state;
     this.sinceMs = Date.now();
-    this.o.log.info(
-      { source: this.name, state, restarts: this.restarts, error: this.lastError?.code },
-      'source state',
-    );
+    this.o.log.info({ state, restarts: this.restarts, error: this.lastError?.code }, 'source state');
     this.emitStatus();
   }
 
@@ -195,7 +192,7 @@ export class SourceSupervisor {
       try {
         decoder.push(chunk);
       } catch (err) {
-        this.o.log.error({ source: this.name, err }, 'corrupt frame stream; restarting the source');
+        this.o.log.error({ err }, 'corrupt frame stream; restarting the source');
         child.kill('SIGKILL');
       }
     });
@@ -214,7 +211,7 @@ export class SourceSupervisor {
         this.onChildMessage(m);
       }
     });
-    child.on('error', (err) => this.o.log.error({ source: this.name, err }, 'source process error'));
+    child.on('error', (err) => this.o.log.error({ err }, 'source process error'));
     this.childExited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         resolve();
@@ -234,8 +231,7 @@ export class SourceSupervisor {
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
       for (const line of lines)
-        if (line.trim())
-          this.o.log[level]({ source: this.name, gst: line.slice(0, 500) }, 'source process output');
+        if (line.trim()) this.o.log[level]({ gst: line.slice(0, 500) }, 'source process output');
     });
   }
 
@@ -263,9 +259,8 @@ export class SourceSupervisor {
       case 'error':
         this.lastError = { code: m.code, message: m.message };
         if (m.fatal) this.childReportedError = true;
-        if (m.code === 'RECORDING_FAILED')
-          this.o.log.error({ source: this.name, error: m.message }, 'recording failed');
-        else this.o.log.warn({ source: this.name, code: m.code, error: m.message }, 'source error');
+        if (m.code === 'RECORDING_FAILED') this.o.log.error({ error: m.message }, 'recording failed');
+        else this.o.log.warn({ code: m.code, error: m.message }, 'source error');
         if (m.fatal && PERMANENT.has(m.code)) this.permanentFailure = true;
         this.emitStatus();
         break;
@@ -281,7 +276,7 @@ export class SourceSupervisor {
         this.stopRequests.delete(m.requestId);
         break;
       case 'eos':
-        this.o.log.info({ source: this.name }, 'source reached the end of its video');
+        this.o.log.info('source reached the end of its video');
         break;
       case 'started':
       case 'playing':
@@ -406,7 +401,7 @@ export class SourceSupervisor {
     try {
       child.send(m);
     } catch (err) {
-      this.o.log.warn({ source: this.name, err }, 'source process unreachable');
+      this.o.log.warn({ err }, 'source process unreachable');
     }
   }
 

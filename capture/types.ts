@@ -8,7 +8,11 @@ export interface AnalysisFrame {
   source: string;
   /** Per-source frame counter since the source process started. */
   seq: number;
-  /** Capture time, ms since the Unix epoch (pipeline running time mapped to wall clock). */
+  /**
+   * Capture time, whole ms since the Unix epoch, strictly increasing per source process: arrival
+   * on a monotonic clock mapped to the wall clock (live and real-time sources), or media time
+   * mapped from the first frame (files played as fast as possible).
+   */
   tsMs: number;
   width: number;
   height: number;

@@ -60,7 +60,7 @@ export class RecordingSession {
 
   /** Running time mapped to the wall clock: running time 0 is when the pipeline began PLAYING. */
   private wallAt(runningTimeNs: bigint): number {
-    return (this.playingAtMs ?? Date.now()) + Number(runningTimeNs) / 1e6;
+    return Math.round((this.playingAtMs ?? Date.now()) + Number(runningTimeNs) / 1e6);
   }
 
   private onBus(msg: GstMessage): void {
@@ -89,7 +89,7 @@ export class RecordingSession {
       const opened = this.open.get(String(msg.location));
       if (!opened) return;
       this.open.delete(opened.file);
-      const durationMs = Number(BigInt(String(msg['running-time'])) - opened.runningTimeNs) / 1e6;
+      const durationMs = Math.round(Number(BigInt(String(msg['running-time'])) - opened.runningTimeNs) / 1e6);
       const p = describeChunk(opened.file)
         .then(({ sizeBytes, sha256 }) =>
           this.send({

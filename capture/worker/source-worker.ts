@@ -106,15 +106,17 @@ class SourceWorker {
     });
   }
 
+  /** Whole ms since the epoch (the database stores integers), strictly increasing per source. */
   private frameTimestamp(): number {
     const fps = this.plan.analysis.fps;
-    if (!isPaced(this.plan.input) && fps !== null) {
-      // As fast as possible: media time (videorate makes it seq/fps) mapped from the first frame.
-      return this.firstFrameWallMs + (this.seq * 1000) / fps;
-    }
-    // Live or realtime: arrival on a monotonic clock mapped to the wall clock, immune to NTP steps.
-    const t = performance.timeOrigin + performance.now();
-    return t > this.lastTsMs ? t : this.lastTsMs + 0.001;
+    // As fast as possible: media time (videorate makes it seq/fps) mapped from the first frame.
+    // Live or realtime: arrival on a monotonic clock mapped to the wall clock (immune to NTP steps).
+    const t =
+      !isPaced(this.plan.input) && fps !== null
+        ? this.firstFrameWallMs + (this.seq * 1000) / fps
+        : performance.timeOrigin + performance.now();
+    const ms = Math.round(t);
+    return ms > this.lastTsMs ? ms : this.lastTsMs + 1;
   }
 
   private pull(): void {

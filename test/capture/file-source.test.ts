@@ -62,6 +62,7 @@ describe('file source on a generated 1080p H.264 MP4', () => {
     for (const f of fast) {
       expect(f.source).toBe('scope');
       expect([f.width, f.height, f.data.byteLength]).toEqual([160, 120, 160 * 120 * 3]);
+      expect(Number.isInteger(f.tsMs)).toBe(true); // whole ms: the database stores integers
     }
     for (let i = 1; i < fast.length; i++) {
       expect(fast[i]!.tsMs).toBeGreaterThan(fast[i - 1]!.tsMs);
