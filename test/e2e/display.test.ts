@@ -207,6 +207,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       5000,
       `the page showing ${change.phase}`,
     );
+    console.log(`display followed the live channel's phase change in ${pageAt - change.atMs} ms`);
     expect(pageAt - change.atMs).toBeLessThanOrEqual(2000);
     expectPhaseInVideo(change.phase!, (pageAt - videoStartMs) / 1000);
 
@@ -244,6 +245,7 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     await daemon.stop('SIGKILL');
     const killedAt = Date.now();
     await waitFor(async () => (await shown(page)).status === 'unreachable', 5000, 'the unreachable state');
+    console.log(`display showed "unreachable" ${Date.now() - killedAt} ms after kill -9`);
     expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
     const greyed = await shown(page);
     expect(greyed.banner).toMatch(/unreachable/i);

@@ -39,7 +39,7 @@ export function DisplayApp({ view, clock, paired }: Props) {
     >
       <header class="display-header">
         <h1 class="room">{state?.room ?? 'orsight'}</h1>
-        <span class="procedure">{state?.case?.procedure ?? ''}</span>
+        <span class="procedure">{procedureName(state?.case?.procedure)}</span>
         <span class="clock" data-testid="clock">
           {formatClock(now)}
         </span>
@@ -81,6 +81,13 @@ export function DisplayApp({ view, clock, paired }: Props) {
   );
 }
 
+/** "laparoscopic-cholecystectomy" → "Laparoscopic cholecystectomy". */
+function procedureName(id: string | undefined): string {
+  if (!id) return '';
+  const words = id.replace(/[_-]+/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function LinkBadge({ link }: { link: LiveView['link'] }) {
   const text = { connecting: 'Connecting', live: 'Live', unreachable: 'Offline', unauthorized: 'Not paired' }[
     link
@@ -111,7 +118,10 @@ function CaseView({ state, now }: { state: LiveState; now: number }) {
       <dl class="timers">
         <div class="timer">
           <dt>In phase</dt>
-          <dd data-testid="time-in-phase">{phase ? formatDuration(now - phase.startedAtMs) : '–'}</dd>
+          {/* The detector may have entered the phase before the case opened: count from the later. */}
+          <dd data-testid="time-in-phase">
+            {phase ? formatDuration(now - Math.max(phase.startedAtMs, c.startedAtMs)) : '–'}
+          </dd>
         </div>
         <div class="timer">
           <dt>Case time</dt>

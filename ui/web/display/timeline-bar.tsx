@@ -19,12 +19,20 @@ export function buildPieces(state: LiveState, now: number): Piece[] {
   const prediction = state.prediction;
   if (!prediction) return pieces;
   let cursor = now;
-  const current = state.phase?.id;
-  const rest = [...prediction.remaining];
-  if (current && prediction.phaseEndMs && prediction.phaseEndMs > now) {
-    pieces.push({ phase: current, startMs: now, endMs: prediction.phaseEndMs, predicted: true });
-    cursor = prediction.phaseEndMs;
-    if (rest[0]?.phase === current) rest.shift();
+  const current = state.phase;
+  let rest = [...prediction.remaining];
+  // A prediction made before the current phase began lists it (and what came before it) as
+  // still to come: from the current phase on, the list is what remains.
+  const at = current ? rest.findIndex((r) => r.phase === current.id) : -1;
+  let currentEndMs = prediction.phaseEndMs;
+  if (current && at >= 0) {
+    currentEndMs ??=
+      Math.max(current.startedAtMs, state.case?.startedAtMs ?? 0) + rest[at]!.expectedDurationMs;
+    rest = rest.slice(at + 1);
+  }
+  if (current && currentEndMs && currentEndMs > now) {
+    pieces.push({ phase: current.id, startMs: now, endMs: currentEndMs, predicted: true });
+    cursor = currentEndMs;
   }
   for (const r of rest) {
     pieces.push({ phase: r.phase, startMs: cursor, endMs: cursor + r.expectedDurationMs, predicted: true });
