@@ -212,7 +212,6 @@ export class CapturePart implements Part {
     return {
       caseId: w.caseId,
       dir: join(this.recordingsRoot, w.caseId, source),
-      relDir: join(w.caseId, source),
     };
   }
 

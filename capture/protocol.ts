@@ -9,10 +9,8 @@ import type { PipelinePlan } from './pipeline/plan.js';
 /** Where and how the child records, while the daemon wants it to. */
 export interface RecordTarget {
   caseId: string;
-  /** Absolute directory for this case and source. */
+  /** Absolute directory for this case and source (<data_dir>/recordings/<case>/<source>). */
   dir: string;
-  /** Path of that directory relative to <data_dir>/recordings, for the chunk rows. */
-  relDir: string;
 }
 
 export type ParentMessage =
