@@ -120,7 +120,7 @@ export class CapturePart implements Part {
         role: src.role,
         timing: {
           stallTimeoutMs: c.stall_timeout_ms,
-          lostTimeoutMs: c.lost_timeout_ms,
+          lostTimeoutMs: Math.max(c.lost_timeout_ms, c.stall_timeout_ms + 1),
           backoffMinMs: c.restart_backoff_min_ms,
           backoffMaxMs: Math.max(c.restart_backoff_min_ms, c.restart_backoff_max_ms),
           jitterRatio: c.restart_jitter_ratio,

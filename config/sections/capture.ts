@@ -70,7 +70,7 @@ export const captureSection = Section(
     analysis_height: Int('Height of analysis frames.', 128, 16, 1024),
     stall_timeout_ms: Int('No frame for this long → the source is stalled.', 3000, 500, 120000),
     lost_timeout_ms: Int(
-      'Stalled this long (or pipeline error) → the source is lost and restarted.',
+      'No frame for this long (or a pipeline error at once) → the source is lost and its process replaced. Longer than stall_timeout_ms.',
       8000,
       1000,
       600000,
