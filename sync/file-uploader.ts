@@ -10,6 +10,7 @@ import type { FileInit, FileMeta } from './messages.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { Publisher } from './record-sender.js';
+import { relaxedWrite } from './relaxed-sync.js';
 import { isFileId } from './topics.js';
 import type { UploadWindow } from './upload-window.js';
 
@@ -206,11 +207,13 @@ export class FileUploader {
             { fileId: state.file_id, offset, rttMs: Math.round(performance.now() - sentAt) },
             'chunk acknowledged',
           );
-          this.db
-            .prepare(
-              'INSERT OR IGNORE INTO sync_file_chunks (file_id, offset_bytes, size_bytes, sha256, acked_at) VALUES (?, ?, ?, ?, ?)',
-            )
-            .run(state.file_id, offset, len, sum, this.now());
+          relaxedWrite(this.db, () =>
+            this.db
+              .prepare(
+                'INSERT OR IGNORE INTO sync_file_chunks (file_id, offset_bytes, size_bytes, sha256, acked_at) VALUES (?, ?, ?, ?, ?)',
+              )
+              .run(state.file_id, offset, len, sum, this.now()),
+          );
           this.bytesSent += len;
           if (this.current) this.current.ackedBytes += len;
         }

@@ -1,4 +1,5 @@
 import type { Db } from '../daemon/store/index.js';
+import { relaxedWrite } from './relaxed-sync.js';
 
 /** One outbox row as the sender needs it. */
 export interface OutboxItem {
@@ -99,9 +100,11 @@ export class Outbox {
     const stmt = this.db.prepare(
       'UPDATE outbox SET sent_at = ?, attempts = attempts + 1, next_try_at = ? WHERE seq = ?',
     );
-    this.db.transaction(() => {
-      for (const i of items) stmt.run(nowMs, i.nextTryAtMs, i.seq);
-    })();
+    relaxedWrite(this.db, () =>
+      this.db.transaction(() => {
+        for (const i of items) stmt.run(nowMs, i.nextTryAtMs, i.seq);
+      })(),
+    );
   }
 
   /** Postpones one item (failed attempt). */
@@ -114,12 +117,14 @@ export class Outbox {
   /** Marks ids acknowledged; returns the seqs that were newly acknowledged. */
   ack(ids: readonly string[], nowMs: number): number[] {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `UPDATE outbox SET acked_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND acked_at IS NULL
+    const rows = relaxedWrite(this.db, () =>
+      this.db
+        .prepare(
+          `UPDATE outbox SET acked_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND acked_at IS NULL
          RETURNING seq`,
-      )
-      .all(nowMs, JSON.stringify(ids)) as Array<{ seq: number }>;
+        )
+        .all(nowMs, JSON.stringify(ids)),
+    ) as Array<{ seq: number }>;
     return rows.map((r) => r.seq);
   }
 
