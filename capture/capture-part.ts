@@ -161,7 +161,10 @@ export class CapturePart implements Part {
             : 'degraded',
       detail: {
         sources: Object.fromEntries(
-          list.map((s) => [s.source, { state: s.state, fpsIn: s.fpsIn, error: s.lastError }]),
+          list.map((s) => [
+            s.source,
+            { state: s.state, fpsIn: s.fpsIn, restarts: s.restarts, error: s.lastError },
+          ]),
         ),
         recording: this.wish ? (this.wish.paused ? 'paused' : 'on') : 'off',
         ...(this.warnings.length ? { warnings: this.warnings } : {}),

@@ -8,7 +8,11 @@ interface Readiness {
   ok: boolean;
   parts: Record<
     string,
-    { ok: boolean; state: string; detail?: { sources?: Record<string, { state: string; error?: string }> } }
+    {
+      ok: boolean;
+      state: string;
+      detail?: { sources?: Record<string, { state: string; restarts: number; error?: string }> };
+    }
   >;
 }
 
@@ -54,13 +58,27 @@ describe('capture inside the real daemon', () => {
     expect(daemon.proc.child.exitCode).toBeNull();
   });
 
+  it('SIGKILL of the source process: the daemon keeps serving and the source comes back', async () => {
+    const [pid] = sourcePids(daemon.proc.child.pid!);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    const back = await waitFor(
+      async () => {
+        const r = (await (await fetch(`${daemon.baseUrl}/readyz`)).json()) as Readiness;
+        const scope = r.parts.capture?.detail?.sources?.scope;
+        return scope?.state === 'live' && scope.restarts >= 1 ? scope : undefined;
+      },
+      30_000,
+      'scope live again after the kill',
+    );
+    expect(back.restarts).toBeGreaterThanOrEqual(1);
+    expect(sourcePids(daemon.proc.child.pid!)).not.toContain(pid);
+    expect(daemon.proc.child.exitCode).toBeNull();
+  });
+
   it('stops its source processes with the daemon', async () => {
     const pid = daemon.proc.child.pid!;
-    const children = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .filter((f) => Number(f[1]) === pid && f.some((a) => a.endsWith('source-worker.ts')))
-      .map((f) => Number(f[0]));
+    const children = sourcePids(pid);
     expect(children.length).toBeGreaterThanOrEqual(1); // the sim source's process
     await daemon.stop('SIGTERM');
     expect((await daemon.proc.exited).code).toBe(0);
@@ -75,3 +93,12 @@ describe('capture inside the real daemon', () => {
     expect(children.filter(alive)).toEqual([]);
   });
 });
+
+/** The source processes (capture/worker/source-worker.ts) whose parent is `daemonPid`. */
+function sourcePids(daemonPid: number): number[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => Number(f[1]) === daemonPid && f.some((a) => a.endsWith('source-worker.ts')))
+    .map((f) => Number(f[0]));
+}
