@@ -41,6 +41,7 @@ function liveWatcher(url: string) {
   const ws = new WebSocket(url);
   let state: LiveState | null = null;
   const phaseChanges: Array<{ phase: string | null; atMs: number }> = [];
+  const outOfBodyChanges: Array<{ outOfBody: boolean; atMs: number }> = [];
   ws.on('message', (data) => {
     const msg = JSON.parse(String(data)) as LiveMessage;
     const before = state?.phase?.id ?? null;
@@ -48,8 +49,11 @@ function liveWatcher(url: string) {
     else if (msg.type === 'delta' && state) state = { ...state, ...msg.changes };
     const after = state?.phase?.id ?? null;
     if (msg.type !== 'heartbeat' && after !== before) phaseChanges.push({ phase: after, atMs: Date.now() });
+    const oob = state?.outOfBody ?? false;
+    if (oob !== (outOfBodyChanges.at(-1)?.outOfBody ?? false))
+      outOfBodyChanges.push({ outOfBody: oob, atMs: Date.now() });
   });
-  return { ws, state: () => state, phaseChanges, close: () => ws.close() };
+  return { ws, state: () => state, phaseChanges, outOfBodyChanges, close: () => ws.close() };
 }
 
 /** What the display shows, read from the DOM. */
@@ -152,9 +156,15 @@ describe('wall display in Chromium, daemon on a sim source', () => {
     const watcher = liveWatcher(`ws://127.0.0.1:${daemon.port}/api/live?token=${encodeURIComponent(token)}`);
     // Record, in the page, when the shown phase changes (Date.now() of the same machine).
     await page.addInitScript(() => {
-      const w = window as unknown as { __phaseLog: Array<{ phase: string | null; atMs: number }> };
+      const w = window as unknown as {
+        __phaseLog: Array<{ phase: string | null; atMs: number }>;
+        __statusLog: Array<{ status: string | null; atMs: number }>;
+      };
       w.__phaseLog = [];
+      w.__statusLog = [];
       new MutationObserver(() => {
+        const status = document.querySelector('[data-testid="display"]')?.getAttribute('data-status') ?? null;
+        if (w.__statusLog.at(-1)?.status !== status) w.__statusLog.push({ status, atMs: Date.now() });
         const phase =
           document.querySelector('[data-testid="phase-name"]')?.getAttribute('data-phase-id') || null;
         const last = w.__phaseLog.at(-1);
@@ -220,6 +230,31 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       expect(at, `phase ${p} after ${truth[cursor]} in ${truth.join(' → ')}`).toBeGreaterThanOrEqual(0);
       cursor = at;
     }
+
+    // The video went out of the body (labels: 68.5–73.7 s, before the phase change waited
+    // for): the daemon said so and the page showed it, within 2 s, in words.
+    const outAt = await waitFor(
+      () => watcher.outOfBodyChanges.find((c) => c.outOfBody)?.atMs,
+      30_000,
+      'out-of-body on the live channel',
+    );
+    const outVideoS = (outAt - videoStartMs) / 1000;
+    expect(
+      labels.outOfBody.some((o) => o.startS <= outVideoS + 1 && outVideoS <= o.endS + DETECTION_LAG_S),
+      `out of body at video ${outVideoS.toFixed(1)} s`,
+    ).toBe(true);
+    const pageOutAt = await waitFor(
+      () =>
+        page.evaluate(
+          () =>
+            (
+              window as unknown as { __statusLog: Array<{ status: string | null; atMs: number }> }
+            ).__statusLog.find((e) => e.status === 'out-of-body')?.atMs,
+        ),
+      5000,
+      'the page showing out-of-body',
+    );
+    expect(pageOutAt - outAt).toBeLessThanOrEqual(2000);
     watcher.close();
     expect(errors).toEqual([]);
     await context.close();
