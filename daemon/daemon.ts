@@ -63,6 +63,8 @@ export function buildDaemon(
     config,
     store: () => storePart.store,
     log: log.child({ module: 'sync' }),
+    // Capture source status and inference latency for telemetry.
+    bus,
     // A rolled-out model package: refused packages throw and the previous model stays active.
     activateModel: async (dir: string) => {
       const r = await inferencePart.loadModel(dir);
