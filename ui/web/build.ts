@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -54,11 +63,14 @@ export async function buildWebApp(options: BuildOptions = {}): Promise<BuildResu
       return { outDir, rebuilt: false, durationMs: performance.now() - started, manifest };
     }
   }
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(join(outDir, 'assets'), { recursive: true });
+  // Built beside the output and swapped in at the end: a server or a second build running at
+  // the same time (two test workers) never sees a half-written folder.
+  const buildDir = join(scratchDir(outDir), `web-build-${process.pid}-${Date.now()}`);
+  rmSync(buildDir, { recursive: true, force: true });
+  mkdirSync(join(buildDir, 'assets'), { recursive: true });
   const result = await esbuild.build({
     entryPoints: Object.fromEntries(PAGES.map((p) => [p.name, join(WEB_DIR, p.entry)])),
-    outdir: join(outDir, 'assets'),
+    outdir: join(buildDir, 'assets'),
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -77,13 +89,14 @@ export async function buildWebApp(options: BuildOptions = {}): Promise<BuildResu
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  const manifest = pageManifest(result.metafile, outDir);
+  const manifest = pageManifest(result.metafile, buildDir);
   for (const page of PAGES)
-    writeFileSync(join(outDir, manifest[page.name].html), pageHtml(page, manifest[page.name]));
-  writeFileSync(join(outDir, 'assets', 'favicon.svg'), FAVICON_SVG);
-  precompress(join(outDir, 'assets'));
-  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(stampPath, stamp);
+    writeFileSync(join(buildDir, manifest[page.name].html), pageHtml(page, manifest[page.name]));
+  writeFileSync(join(buildDir, 'assets', 'favicon.svg'), FAVICON_SVG);
+  precompress(join(buildDir, 'assets'));
+  writeFileSync(join(buildDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(buildDir, STAMP_FILE), stamp);
+  swapIn(buildDir, outDir);
   return { outDir, rebuilt: true, durationMs: performance.now() - started, manifest };
 }
 
@@ -132,6 +145,39 @@ function pageHtml(page: WebPage, assets: { js: string[]; css: string[] }): strin
     '</html>',
     '',
   ].join('\n');
+}
+
+/**
+ * Where a build is assembled: the repository's .cache (ignored by git and the linter) for
+ * ui/dist, the output's own parent for any other output folder (same file system, so the
+ * final rename is atomic).
+ */
+function scratchDir(outDir: string): string {
+  const dir = resolve(outDir) === DIST_DIR ? join(UI_DIR, '..', '.cache') : dirname(resolve(outDir));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Replaces `outDir` with `buildDir` (two renames; the old tree is removed afterwards). */
+function swapIn(buildDir: string, outDir: string): void {
+  const old = join(scratchDir(outDir), `web-old-${process.pid}-${Date.now()}`);
+  try {
+    renameSync(outDir, old);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  try {
+    renameSync(buildDir, outDir);
+  } catch (err) {
+    // Another build swapped its identical tree in first: keep that one.
+    if (
+      (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' &&
+      (err as NodeJS.ErrnoException).code !== 'EEXIST'
+    )
+      throw err;
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+  rmSync(old, { recursive: true, force: true });
 }
 
 /** Writes `<file>.gz` beside each text asset; ui/static.ts serves it to gzip-capable clients. */
