@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePlugin } from './http-part.js';
-import { DIST_DIR } from './web/build.js';
+import { DIST_DIR } from './web/paths.js';
 
 export interface StaticOptions {
   /** The built web app (ui/web/build.ts output). */

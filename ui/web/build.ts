@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { PAGES, type WebPage } from './pages.js';
+import { DIST_DIR, UI_DIR, WEB_DIR } from './paths.js';
 
 /**
  * Builds the web app (Preact, bundled by esbuild) into ui/dist: hashed assets under
@@ -23,9 +24,8 @@ import { PAGES, type WebPage } from './pages.js';
  * milliseconds when nothing changed.
  */
 
-const WEB_DIR = dirname(fileURLToPath(import.meta.url));
-const UI_DIR = resolve(WEB_DIR, '..');
-export const DIST_DIR = join(UI_DIR, 'dist');
+export { DIST_DIR };
+
 const STAMP_FILE = '.build-stamp';
 /** Files outside ui/web that the bundle includes. */
 const EXTRA_INPUTS = [
