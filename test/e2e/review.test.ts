@@ -142,6 +142,8 @@ describe('review page in Chromium', () => {
     await expect.poll(() => stats.locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
     expect(await stats.getByRole('row', { name: /Preparation/ }).textContent()).toContain('● usual');
     expect(await stats.getByRole('row', { name: /Calot/ }).textContent()).toContain('shorter than usual');
+    // The same surgeon did the earlier cases: their own median is shown too (Calot: 30 s of 3).
+    expect(await stats.getByRole('row', { name: /Calot/ }).textContent()).toContain('0:30 (3)');
 
     // Switch to the room camera: the same moment, from the other source's recording.
     await page.getByTestId('source-room').click();

@@ -3,6 +3,8 @@ import type { CaseStats, PhaseMeta } from './review-api.js';
 
 /** Time per phase in this case against this room's history of the procedure (median, p10–p90). */
 export function StatsTable({ stats, phases }: { stats: CaseStats | null; phases: Map<string, PhaseMeta> }) {
+  // The surgeon's own history, when the case names a surgeon with earlier cases.
+  const bySurgeon = (stats?.surgeonHistoryCases ?? 0) > 0;
   return (
     <section class="panel" aria-labelledby="stats-title">
       <h3 id="stats-title">
@@ -29,6 +31,11 @@ export function StatsTable({ stats, phases }: { stats: CaseStats | null; phases:
               <th scope="col" class="num">
                 Cases
               </th>
+              {bySurgeon && (
+                <th scope="col" class="num">
+                  Surgeon's median (cases)
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -49,6 +56,11 @@ export function StatsTable({ stats, phases }: { stats: CaseStats | null; phases:
                   <td class="num">{h ? `${formatDuration(h.p10Ms)}–${formatDuration(h.p90Ms)}` : '—'}</td>
                   <td>{verdict}</td>
                   <td class="num">{h?.cases ?? 0}</td>
+                  {bySurgeon && (
+                    <td class="num">
+                      {s.surgeon ? `${formatDuration(s.surgeon.medianMs)} (${s.surgeon.cases})` : '—'}
+                    </td>
+                  )}
                 </tr>
               );
             })}
