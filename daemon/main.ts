@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { type Config, ConfigError } from '../config/index.js';
 import { buildDaemon } from './daemon.js';
 import { announceDemo } from './demo/announce.js';
 import { DemoServicesPart } from './demo/demo-services.js';
 import { prepareDemo } from './demo/prepare.js';
+import { loadEffectiveConfig } from './effective-config.js';
 import { createLogger, type Logger } from './log.js';
 import { LoopMonitor } from './loop-monitor.js';
 import type { Part } from './part.js';
@@ -41,7 +42,7 @@ function parseCli(argv: string[]): { file?: string; demo: boolean } {
 
 function readConfig(file: string | undefined, overrides?: Record<string, unknown>): Readonly<Config> {
   try {
-    return loadConfig({ file, env: process.env, overrides });
+    return loadEffectiveConfig({ file, env: process.env, overrides });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(

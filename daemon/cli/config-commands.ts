@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, exampleYaml, loadConfig, redact } from '../../config/index.js';
+import { loadEffectiveConfig } from '../effective-config.js';
 import { ROOT } from '../paths.js';
 
 export const EXAMPLE_PATH = join(ROOT, 'config', 'orsight.example.yaml');
@@ -23,11 +24,11 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('print')
-    .description('print the effective config (file + env + defaults), secrets redacted')
+    .description('print the effective config (file + env + remote + defaults), secrets redacted')
     .argument('[file]', 'YAML config file; defaults only when omitted')
     .action((file: string | undefined) => {
       withConfigErrors(file, () => {
-        process.stdout.write(stringify(redact(loadConfig({ file, env: process.env }))));
+        process.stdout.write(stringify(redact(loadEffectiveConfig({ file, env: process.env }))));
       });
     });
 

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, exampleYaml, loadConfig, redact } from '../../config/index.js';
@@ -122,5 +122,24 @@ describe('config loading', () => {
   it('config/orsight.example.yaml is generated from the current schema', () => {
     // If this fails: npm run --silent orsight -- config example --write
     expect(readFileSync(EXAMPLE, 'utf8')).toBe(exampleYaml());
+  });
+});
+
+describe('remote configuration from headquarters', () => {
+  it('is applied over the file and environment at start, and shown by config print', () => {
+    const dataDir = join(dir, 'remote-data');
+    mkdirSync(dataDir, { recursive: true });
+    // What sync's config_set command writes after validating a signed change.
+    writeFileSync(
+      join(dataDir, 'remote-config.json'),
+      JSON.stringify({ device: { room_name: 'OR 7 (remote)' } }),
+    );
+    const file = write('remote-base.yaml', 'device:\n  room_name: OR 7 (file)\n');
+    const printed = runCli(['config', 'print', file], { ORSIGHT_STORAGE__DATA_DIR: dataDir });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('room_name: OR 7 (remote)');
+    expect(loadConfig({ file, env: { ORSIGHT_STORAGE__DATA_DIR: dataDir } }).device.room_name).toBe(
+      'OR 7 (file)',
+    );
   });
 });
