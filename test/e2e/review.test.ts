@@ -233,6 +233,8 @@ describe('review page in Chromium', () => {
     );
     await page.locator('body').press('?');
     await page.getByTestId('shortcut-help').waitFor();
+    await page.locator('body').press('?');
+    await page.getByTestId('shortcut-help').waitFor({ state: 'detached' });
     // "]" jumps to the next phase start.
     await page.locator('body').press(']');
     await waitFor(
