@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,8 +28,16 @@ export class ClipError extends Error {
  */
 export class ClipWriter {
   private queue: Promise<unknown> = Promise.resolve();
+  private running: ChildProcess | undefined;
+  private stopped = false;
 
   constructor(private readonly options: ClipWriterOptions) {}
+
+  /** Ends a running export (the daemon is shutting down): GStreamer must not outlive it. */
+  stop(): void {
+    this.stopped = true;
+    this.running?.kill('SIGKILL');
+  }
 
   /** Writes `chunks` (absolute paths, in time order) to `outFile`; resolves to its size. */
   write(chunks: string[], outFile: string): Promise<number> {
@@ -66,16 +74,23 @@ export class ClipWriter {
           'cat.',
         ]),
       ];
+      if (this.stopped) throw new ClipError('CLIP_FAILED', 'the daemon is shutting down');
       await new Promise<void>((resolve, reject) => {
-        execFile(
+        this.running = execFile(
           'gst-launch-1.0',
           args,
           { timeout: this.options.timeoutMs, killSignal: 'SIGKILL' },
           (err, _out, stderr) => {
+            this.running = undefined;
             if (!err) return resolve();
-            const timedOut = (err as NodeJS.ErrnoException & { killed?: boolean }).killed;
+            const killed = (err as NodeJS.ErrnoException & { killed?: boolean }).killed;
+            if (this.stopped) {
+              return reject(
+                new ClipError('CLIP_FAILED', 'the export was stopped: the daemon is shutting down'),
+              );
+            }
             reject(
-              timedOut
+              killed
                 ? new ClipError(
                     'CLIP_TIMEOUT',
                     `the clip export took longer than ${this.options.timeoutMs} ms`,

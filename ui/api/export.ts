@@ -34,6 +34,7 @@ export interface ExportOptions {
 export function exportRoutes(app: FastifyInstance, ctx: ApiContext, options: ExportOptions = {}): void {
   const exportsDir = resolve(ctx.config.storage.data_dir, 'exports');
   const writer = new ClipWriter({ timeoutMs: options.timeoutMs ?? 120_000 });
+  app.addHook('onClose', async () => writer.stop());
   const svc = () => ctx.services();
 
   app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof ExportBody> }>(
