@@ -66,7 +66,9 @@ export class FrameDecoder {
           tsMs: this.header.readDoubleLE(8),
           width: this.header.readUInt16LE(16),
           height: this.header.readUInt16LE(18),
-          data: new Uint8Array(length),
+          // Not zero-filled (every byte is written below), not pooled: the frame owns its
+          // ArrayBuffer at offset 0, so a consumer can transfer it to a worker.
+          data: Buffer.allocUnsafeSlow(length),
         };
         this.dataFill = 0;
       }

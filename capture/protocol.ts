@@ -40,7 +40,7 @@ export interface ChunkInfo {
 
 export type ChildMessage =
   | { type: 'started'; atMs: number }
-  | { type: 'playing' }
+  | { type: 'playing'; atMs: number }
   | { type: 'stats'; framesIn: number; framesOut: number; framesDropped: number; atMs: number }
   | { type: 'error'; code: ErrorCode; message: string; fatal: boolean }
   | { type: 'eos' }

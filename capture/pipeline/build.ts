@@ -87,7 +87,7 @@ export function sourceLaunch(plan: PipelinePlan, channel: string): string {
     `t. ! queue${leak} max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! ${rate}` +
     `videoscale ! video/x-raw,width=${int('analysis width', a.width, 16, 4096)},height=${int('analysis height', a.height, 16, 4096)},pixel-aspect-ratio=1/1 ! ` +
     `videoconvert ! video/x-raw,format=RGB ! appsink name=${EL.frames} sync=${sync} ` +
-    (paced ? 'max-buffers=1 drop=true' : 'max-buffers=2 drop=false') +
+    (paced ? 'max-buffers=1 drop=true' : 'max-buffers=8 drop=false') +
     ' enable-last-sample=false';
   let record = '';
   if (plan.recording?.mode === 'encode') {

@@ -22,6 +22,7 @@ export class RecordingSession {
   /** Open chunks by file: with async finalize, the next opens before the previous closes. */
   private readonly open = new Map<string, OpenChunk>();
   private readonly pending = new Set<Promise<void>>();
+  private lastReport: Promise<void> = Promise.resolve();
   private ended: Promise<void> | undefined;
   private resolveEnded: (() => void) | undefined;
   private stopped = false;
@@ -90,7 +91,9 @@ export class RecordingSession {
       if (!opened) return;
       this.open.delete(opened.file);
       const durationMs = Math.round(Number(BigInt(String(msg['running-time'])) - opened.runningTimeNs) / 1e6);
-      const p = describeChunk(opened.file)
+      // One hash at a time, so chunks are reported in the order they closed.
+      const p = this.lastReport
+        .then(() => describeChunk(opened.file))
         .then(({ sizeBytes, sha256 }) =>
           this.send({
             type: 'chunk_closed',
@@ -113,6 +116,7 @@ export class RecordingSession {
           }),
         )
         .finally(() => this.pending.delete(p));
+      this.lastReport = p;
       this.pending.add(p);
       // With async finalize the last chunk may close after the pipeline's EOS.
       if (this.eosSeen && this.open.size === 0) this.finish();

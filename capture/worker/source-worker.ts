@@ -142,8 +142,10 @@ class SourceWorker {
     const header = encodeHeader(this.seq, tsMs, width, height, buf.length);
     if (!isPaced(this.plan.input)) {
       // As fast as possible: never drop; the daemon's pace is the pipeline's pace.
+      out.cork();
       out.write(header);
       const flowing = out.write(buf);
+      out.uncork();
       this.framesOut++;
       this.seq++;
       if (flowing) this.pull();
@@ -154,8 +156,10 @@ class SourceWorker {
     if (out.writableLength > this.plan.framePipeMaxFrames * buf.length) {
       this.framesDropped++;
     } else {
+      out.cork(); // header and pixels in one writev
       out.write(header);
       out.write(buf);
+      out.uncork();
       this.framesOut++;
     }
     this.seq++;
@@ -187,7 +191,7 @@ class SourceWorker {
         break;
       case 'state-changed':
         if (msg['new-state'] === 'GST_STATE_PLAYING' && msg._src_element_name?.startsWith('pipeline'))
-          send({ type: 'playing' });
+          send({ type: 'playing', atMs: performance.timeOrigin + performance.now() });
         break;
       case 'eos':
         void this.endOfStream();

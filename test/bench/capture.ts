@@ -5,11 +5,11 @@
  * - ratio: frames/s of the Node path (a real source process: decode → scale to 224×224 RGB in
  *   GStreamer → frames over the frame pipe into this process, unthrottled) ÷ frames/s of the same
  *   pipeline string under `gst-launch-1.0 … ! fakesink sync=false`. gst-launch: its own
- *   "Execution ended after" (PLAYING → EOS); Node: from play() in the source process (so preroll
- *   counts against Node) to the last frame's arrival in this process.
+ *   "Execution ended after" (PLAYING → EOS); Node: from PLAYING as the source process saw it to
+ *   the last frame's arrival in this process. Both divide all 600 frames by that time.
  * - costRatio: CPU seconds of a source with analysis at 5 fps (recording off) ÷ CPU seconds of
  *   decoding alone (`… ! avdec_h264 ! fakesink`). The source's CPU is read from /proc between its
- *   PLAYING and EOS (the Node/tsx start-up is not pipeline work); gst-launch's CPU is the whole
+ *   play() and EOS (the Node/tsx start-up is not pipeline work; preroll is); gst-launch's CPU is the whole
  *   process minus the CPU of an empty gst-launch (its own start-up), so both count pipeline work.
  */
 import { execFile, fork } from 'node:child_process';
@@ -134,10 +134,11 @@ function nodeSource(file: string, width: number, height: number, fps: number | n
     (child.stdio[4] as Readable).on('data', (c: Buffer) => decoder.push(c));
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'started') {
-        // From play() in the source process (preroll included), so the Node window contains
-        // gst-launch's (which starts at PLAYING, after preroll).
-        t0 = m.atMs - performance.timeOrigin;
         cpu0 = cpuOf(child.pid!);
+      } else if (m.type === 'playing') {
+        // When the source process saw the pipeline reach PLAYING: the same start as
+        // gst-launch's "Execution ended after" (both count every frame, prerolled ones too).
+        t0 = m.atMs - performance.timeOrigin;
       } else if (m.type === 'eos') {
         const cpu1 = cpuOf(child.pid!);
         child.once('exit', () =>
