@@ -77,6 +77,13 @@ export function staticPlugin(options: StaticOptions = {}): RoutePlugin {
         if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
         return reply.sendFile(file, distDir, { cacheControl: false });
       });
+      // "/review/" as typed or bookmarked: the page lives at "/review" (its links are relative to it).
+      if (path !== '/') {
+        app.get(`${path}/`, (req, reply) => {
+          const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+          return reply.redirect(`${path}${query}`, 308);
+        });
+      }
     }
   };
 }

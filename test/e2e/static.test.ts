@@ -75,6 +75,12 @@ describe('web app build and static serving', () => {
     }
   });
 
+  it('redirects a page with a trailing slash to the page, keeping the query', async () => {
+    const res = await app.inject({ url: '/review/?case=abc' });
+    expect(res.statusCode).toBe(308);
+    expect(res.headers.location).toBe('/review?case=abc');
+  });
+
   it('serves hashed assets as immutable, gzip-compressed on request', async () => {
     const js = manifest.display.js[0]!;
     const plain = await app.inject({ url: js });
