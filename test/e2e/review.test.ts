@@ -70,7 +70,14 @@ describe('review page in Chromium', () => {
     await page.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => table.locator('tbody tr').count()).toBe(4);
     expect(new URL(page.url()).searchParams.get('surgeon')).toBe('s-17');
+    // By date: nothing started from tomorrow on.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const ymd = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+    await page.getByLabel('From').fill(ymd);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(0);
     await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(4);
 
     // Search for a phase name; the result leads to the case.
     await page.getByTestId('search').fill('calot');
