@@ -161,7 +161,7 @@ function median(xs: number[]): number {
 }
 
 export async function run(args: string[]): Promise<unknown> {
-  const seconds = arg(args, '--seconds', 20);
+  const seconds = arg(args, '--seconds', 30);
   const file = await fixture(seconds);
   const frames = seconds * 30;
   const src = `filesrc location=${file} ! qtdemux ! h264parse ! avdec_h264`;
@@ -171,7 +171,7 @@ export async function run(args: string[]): Promise<unknown> {
     .replace(/appsink name=frames [^!]*$/, 'fakesink sync=false')
     .replace(/location="([^"]*)"/, 'location=$1');
 
-  const rounds = arg(args, '--rounds', 5);
+  const rounds = arg(args, '--rounds', 7);
   // Warm the page cache and the registry, then alternate the two sides in each round so a
   // load change on a shared box hits both; the median of the rounds is reported.
   await gstLaunch(`${src} ! fakesink sync=false`);
