@@ -144,11 +144,12 @@ class SourceWorker {
       // As fast as possible: never drop; the daemon's pace is the pipeline's pace.
       out.cork();
       out.write(header);
-      const flowing = out.write(buf);
+      out.write(buf);
       out.uncork();
       this.framesOut++;
       this.seq++;
-      if (flowing) this.pull();
+      // Keep decoding while a few frames are in flight; wait for the daemon beyond that.
+      if (out.writableLength <= 4 * buf.length) this.pull();
       else out.once('drain', () => this.pull());
       return;
     }
