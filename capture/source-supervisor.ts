@@ -41,6 +41,14 @@ export interface SupervisorOptions {
   onChunkOrphaned: (source: string, chunk: { caseId: string; path: string; startedAtMs: number }) => void;
 }
 
+/** What usually keeps a source of each kind from its first frame. */
+const STARTING_HINT: Record<PipelinePlan['input']['kind'], string> = {
+  rtsp: ' (camera not answering: check that it is on, the address and the network)',
+  v4l2: ' (no signal on the capture card: check the cable and the video source)',
+  file: '',
+  testsrc: '',
+};
+
 /** Codes after which a restart cannot help until the config changes. */
 const PERMANENT: ReadonlySet<ErrorCode> = new Set(['PIPELINE_BUILD_FAILED']);
 
@@ -322,7 +330,7 @@ export class SourceSupervisor {
     } else if (this.state === 'starting' && now - this.spawnedAtMs > lostTimeoutMs) {
       this.lastError ??= {
         code: 'SOURCE_STALLED',
-        message: `no frame within ${lostTimeoutMs} ms of starting`,
+        message: `no frame within ${lostTimeoutMs} ms of starting${STARTING_HINT[this.o.plan.input.kind]}`,
       };
       this.loseChild();
     }
