@@ -2,7 +2,7 @@ import { CapturePart } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import type { ModelInfo } from '../inference/index.js';
 import { InferencePart } from '../inference/index.js';
-import { SyncPart } from '../sync/index.js';
+import { SyncPart, syncStatusRoutes } from '../sync/index.js';
 import { apiPlugin } from '../ui/api/index.js';
 import { HttpPart } from '../ui/index.js';
 import { staticPlugin } from '../ui/static.js';
@@ -79,7 +79,19 @@ export function buildDaemon(
     log: log.child({ module: 'http' }),
     readiness: () => controller?.readiness() ?? { ok: false, parts: {} },
     // The web app (wall display, review, admin) from ui/dist.
-    plugins: [apiPlugin({ config, services: () => casesPart.services }), staticPlugin()],
+    plugins: [
+      apiPlugin({
+        config,
+        services: () => casesPart.services,
+        routes: [
+          syncStatusRoutes(
+            () => storePart.store,
+            () => syncPart.linkState(),
+          ),
+        ],
+      }),
+      staticPlugin(),
+    ],
   });
   parts.push(http);
   controller = new Controller({

@@ -19,6 +19,7 @@ import { Outbox } from './outbox.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RecordSender } from './record-sender.js';
 import { configSetAction } from './remote-config.js';
+import type { SyncLinkState } from './status-route.js';
 import { collectTelemetry, type TelemetrySources } from './telemetry.js';
 import { defaultClientId, deviceTopics, fileResponseTopic } from './topics.js';
 import { UploadWindow } from './upload-window.js';
@@ -319,6 +320,15 @@ export class SyncPart implements Part {
     }
     this.link = undefined;
     if (this.state !== 'disabled') this.state = 'stopped';
+  }
+
+  /** Link state for `GET /api/sync/status` (the outbox figures come from the database). */
+  linkState(): SyncLinkState {
+    return {
+      state: this.state,
+      inFlight: this.sender?.inFlight ?? 0,
+      uploading: this.uploader?.current ?? null,
+    };
   }
 
   health(): PartHealth {

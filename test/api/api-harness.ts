@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '../../config/index.js';
 import { EventBus } from '../../daemon/bus.js';
 import { CasesPart, type CasesServices, type RecordingControl } from '../../daemon/cases/index.js';
 import { StorePart } from '../../daemon/store/index.js';
+import { syncStatusRoutes } from '../../sync/index.js';
 import { type ApiRouteGroup, apiPlugin } from '../../ui/api/index.js';
 import { Accounts } from '../../ui/auth/index.js';
 import { HttpPart } from '../../ui/index.js';
@@ -65,7 +66,19 @@ export async function startHarness(
     config,
     log,
     readiness: () => ({ ok: true, parts: {} }),
-    plugins: [apiPlugin({ config, services: () => cases.services, routes: opts.routes })],
+    plugins: [
+      apiPlugin({
+        config,
+        services: () => cases.services,
+        // The daemon's other route groups, as daemon/daemon.ts wires them.
+        routes: opts.routes ?? [
+          syncStatusRoutes(
+            () => storePart.store,
+            () => ({ state: 'disabled', inFlight: 0, uploading: null }),
+          ),
+        ],
+      }),
+    ],
   });
   const app = await http.build();
   if (opts.listen) await http.start();

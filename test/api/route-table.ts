@@ -72,6 +72,12 @@ export function routeTable(): RouteSpec[] {
       valid: () => ({ method: 'GET', url: '/api/model' }),
     },
     {
+      route: 'GET /api/sync/status',
+      access: 'admin',
+      ok: 200,
+      valid: () => ({ method: 'GET', url: '/api/sync/status' }),
+    },
+    {
       route: 'GET /api/cases',
       access: 'clinician',
       ok: 200,

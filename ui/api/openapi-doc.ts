@@ -12,6 +12,7 @@ import { loadConfig } from '../../config/index.js';
 import { EventBus } from '../../daemon/bus.js';
 import { CasesPart } from '../../daemon/cases/index.js';
 import { Store } from '../../daemon/store/index.js';
+import { syncStatusRoutes } from '../../sync/index.js';
 import { HttpPart } from '../http-part.js';
 import { apiPlugin } from './api-plugin.js';
 
@@ -33,7 +34,18 @@ export async function openApiText(): Promise<string> {
     config,
     log,
     readiness: () => ({ ok: true, parts: {} }),
-    plugins: [apiPlugin({ config, services: () => cases.services })],
+    plugins: [
+      apiPlugin({
+        config,
+        services: () => cases.services,
+        routes: [
+          syncStatusRoutes(
+            () => store,
+            () => ({ state: 'stopped', inFlight: 0, uploading: null }),
+          ),
+        ],
+      }),
+    ],
   });
   const app = await http.build();
   const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as unknown;
