@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../daemon/paths.js';
 
 export { ROOT };
+
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 /** Runs `orsight <args>` to completion. */
@@ -19,7 +20,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 
 /** The environment without ORSIGHT_* overrides from the developer's shell. */
 export function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORSIGHT_') && k !== 'NOTIFY_SOCKET'));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('ORSIGHT_') && k !== 'NOTIFY_SOCKET'),
+  );
 }
 
 export interface DaemonProcess {
@@ -64,7 +67,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls fn until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, stepMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  stepMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
@@ -76,5 +84,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, wh
     }
     await new Promise((r) => setTimeout(r, stepMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`,
+  );
 }
