@@ -83,19 +83,24 @@ export function sourceLaunch(plan: PipelinePlan, channel: string): string {
     a.fps === null
       ? ''
       : `videorate name=${EL.rate} drop-only=${paced ? 'true' : 'false'} ! video/x-raw,framerate=${int('analysis fps', a.fps, 1, 240)}/1 ! `;
+  // Live inputs: a leaky queue, so slow analysis never holds up decoding or recording. A file
+  // played as fast as possible at a fixed analysis rate needs no thread of its own: videorate
+  // drops the surplus right in the decoder's thread. Unthrottled (benchmarks): a queue, so
+  // scaling runs beside decoding.
+  const queue =
+    paced || a.fps === null ? `queue${leak} max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! ` : '';
   const analysis =
-    `t. ! queue${leak} max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! ${rate}` +
+    `${queue}${rate}` +
     `videoscale ! video/x-raw,width=${int('analysis width', a.width, 16, 4096)},height=${int('analysis height', a.height, 16, 4096)},pixel-aspect-ratio=1/1 ! ` +
     `videoconvert ! video/x-raw,format=RGB ! appsink name=${EL.frames} sync=${sync} ` +
     (paced ? 'max-buffers=1 drop=true' : 'max-buffers=8 drop=false') +
     ' enable-last-sample=false';
-  let record = '';
-  if (plan.recording?.mode === 'encode') {
-    record =
-      ` t. ! queue leaky=downstream max-size-buffers=${int('record queue', plan.recording.queueMaxBuffers, 2, 600)} max-size-bytes=0 max-size-time=0 ! ` +
-      `intervideosink name=${EL.rawOut} channel=${quote('channel', channel)} sync=${sync}`;
-  }
-  return `${inputChain(plan.input, decoder)}${pace} ! tee name=t ${analysis}${record}`;
+  const input = `${inputChain(plan.input, decoder)}${pace}`;
+  if (plan.recording?.mode !== 'encode') return `${input} ! ${analysis}`;
+  const record =
+    `t. ! queue leaky=downstream max-size-buffers=${int('record queue', plan.recording.queueMaxBuffers, 2, 600)} max-size-bytes=0 max-size-time=0 ! ` +
+    `intervideosink name=${EL.rawOut} channel=${quote('channel', channel)} sync=${sync}`;
+  return `${input} ! tee name=t t. ! ${analysis} ${record}`;
 }
 
 function encoderChain(r: RecordingPlan, fps: number): string {
