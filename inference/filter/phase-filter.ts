@@ -156,7 +156,8 @@ export class PhaseFilter {
   private changePoint(from: string, to: string, nowMs: number): number {
     const a = this.phaseIndex(from);
     const b = this.phaseIndex(to);
-    const frames = this.recent;
+    // The old phase began at the previous boundary: the new one can only start after it.
+    const frames = this.recent.filter((f) => f.tsMs > this.lastPhaseEventMs);
     if (frames.length === 0) return nowMs;
     let after = 0;
     for (const f of frames) after += f.ll[b]!;

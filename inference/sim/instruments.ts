@@ -54,11 +54,22 @@ export const INSTRUMENTS: Readonly<Record<InstrumentKind, InstrumentLook>> = {
     shaft: [232, 232, 226],
     tip: [232, 232, 226],
     width: 0.3,
-    presence: [0, 0, 0, 0.03, 0.9, 0.35, 0.75],
+    presence: [0, 0, 0, 0.03, 0.95, 0.2, 0.8],
   },
 };
 
 export const INSTRUMENT_KINDS = Object.keys(INSTRUMENTS) as InstrumentKind[];
+
+/** The instrument that defines each phase (Cholec80 order), if any. */
+const HALLMARK: ReadonlyArray<InstrumentKind | undefined> = [
+  undefined,
+  'hook',
+  'clipper',
+  'hook',
+  'bag',
+  'irrigator',
+  'bag',
+];
 
 /** Time grid of the presence processes: four steps per second. */
 export const PRESENCE_HZ = 4;
@@ -109,7 +120,12 @@ export function planPresence(rng: Rng, segments: readonly PhaseSegment[], totalS
     let energy = 0;
     for (let k = 0; k < steps; k++) {
       const p = look.presence[phaseIndex[k]!]!;
-      if (on && r.chance((1 - p) / dwellSteps)) on = false;
+      // A phase is defined by its action: its hallmark tool comes in as the phase begins.
+      const phaseStart = k === 0 || phaseIndex[k] !== phaseIndex[k - 1];
+      if (phaseStart && !on && HALLMARK[phaseIndex[k]!] === kind) {
+        on = true;
+        start = k;
+      } else if (on && r.chance((1 - p) / dwellSteps)) on = false;
       else if (!on && r.chance(p / dwellSteps)) {
         on = true;
         start = k;

@@ -23,29 +23,33 @@ const DUCT: Rgb = [226, 196, 180];
 const BED: Rgb = [168, 62, 50];
 const WALL: Rgb = [206, 132, 118];
 const BLOOD: Rgb = [112, 8, 12];
+const TROCAR: Rgb = [58, 52, 54];
 
 /**
  * Tissue colour along the large-scale layout field, per phase (Cholec80 order). Neighbouring
  * phases share materials, so colour alone is often not enough to tell them apart.
  */
 const PALETTES: ReadonlyArray<ReadonlyArray<[number, Rgb]>> = [
+  // preparation: liver edge, omentum and abdominal wall, fat still covering everything
   [
     [0, LIVER],
-    [0.3, LIVER],
-    [0.42, FAT],
-    [0.75, FAT_PALE],
-    [0.86, WALL],
-    [1, WALL],
+    [0.25, LIVER],
+    [0.35, WALL],
+    [0.6, WALL],
+    [0.7, FAT_PALE],
+    [1, FAT_PALE],
   ],
+  // Calot triangle dissection: yellow fat opened, white duct and artery exposed
   [
     [0, LIVER],
-    [0.22, LIVER],
-    [0.32, FAT],
-    [0.52, DUCT],
-    [0.64, FAT],
-    [0.9, FAT_PALE],
+    [0.2, LIVER],
+    [0.3, FAT],
+    [0.5, DUCT],
+    [0.62, FAT],
+    [0.85, FAT],
     [1, GB_PALE],
   ],
+  // clipping and cutting: the duct and artery fill the view
   [
     [0, LIVER],
     [0.2, LIVER],
@@ -54,6 +58,7 @@ const PALETTES: ReadonlyArray<ReadonlyArray<[number, Rgb]>> = [
     [0.7, FAT],
     [1, GB_PALE],
   ],
+  // gallbladder dissection: green gallbladder lifted off the raw liver bed
   [
     [0, LIVER],
     [0.25, BED],
@@ -62,25 +67,30 @@ const PALETTES: ReadonlyArray<ReadonlyArray<[number, Rgb]>> = [
     [0.9, GB_PALE],
     [1, FAT],
   ],
+  // packaging: the freed gallbladder lies on the liver, next to the bag
   [
     [0, LIVER],
-    [0.4, LIVER],
-    [0.5, BED],
-    [0.85, BED],
+    [0.3, LIVER],
+    [0.4, BED],
+    [0.62, BED],
+    [0.72, GB],
     [1, GB],
   ],
+  // cleaning and coagulation: raw bed, blood, darker liver
   [
     [0, LIVER_DARK],
     [0.3, LIVER],
     [0.45, BED],
-    [0.8, BED],
-    [1, WALL],
+    [1, BED],
   ],
+  // retraction: the bag is pulled into the dark trocar channel past the abdominal wall
   [
     [0, LIVER],
-    [0.25, BED],
-    [0.4, WALL],
-    [1, WALL],
+    [0.2, BED],
+    [0.35, WALL],
+    [0.6, WALL],
+    [0.72, TROCAR],
+    [1, TROCAR],
   ],
 ];
 /** Blood coverage threshold per phase on the blood field (1 = none). */

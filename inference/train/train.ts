@@ -30,7 +30,7 @@ import { registerWasmConv2DBackpropFilter } from './wasm-grad.js';
 import { writeModelPackage } from './write-package.js';
 
 export { DEMO_MODEL_DIR };
-export const TRAIN_SEEDS = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112];
+export const TRAIN_SEEDS = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114];
 export const VALIDATION_SEEDS = [151, 152];
 const SIZES: Array<[number, number]> = [
   [640, 480],

@@ -31,7 +31,7 @@ describe('live path vs replay', () => {
 
   it('gives the same timeline for the same video', async () => {
     const video = join(dir, 'case.mp4');
-    const g = await generateSurgicalVideo({
+    await generateSurgicalVideo({
       seed: 9301,
       minutes: 2,
       out: video,

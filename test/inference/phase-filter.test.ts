@@ -85,6 +85,22 @@ describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
     expect(ended.map((e) => e.atMs)).toEqual(started.slice(1).map((e) => e.atMs));
   });
 
+  it('places each boundary of a quick return (b → a → b) after the previous one', () => {
+    const model = { ...MODEL, transitions: { a: ['b'], b: ['a', 'c'], c: [] } };
+    const filter = new PhaseFilter('endo', model, OPTS);
+    const truth = (t: number) => (t < 30 ? 0 : t < 45 ? 1 : t < 57 ? 0 : 1);
+    const { events } = run(filter, truth, 80, new Rng(3), 0.8);
+    const started = events.filter((e) => e.type === 'phase_started');
+    expect(started.map((e) => e.type === 'phase_started' && e.phase)).toEqual(['a', 'b', 'a', 'b']);
+    const atS = started.map((e) => e.atMs / 1000);
+    for (const [i, want] of [
+      [1, 30],
+      [2, 45],
+      [3, 57],
+    ] as const)
+      expect(Math.abs(atS[i]! - want)).toBeLessThan(2);
+  });
+
   it('ignores a confident burst shorter than the minimum phase duration', () => {
     const filter = new PhaseFilter('endo', MODEL, OPTS);
     const events: PhaseEvent[] = [];
