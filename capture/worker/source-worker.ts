@@ -295,7 +295,20 @@ class SourceWorker {
     clearTimeout(this.retryTimer);
     await this.session?.stop(STOP_TIMEOUT_MS);
     this.pipeline?.stop();
+    await this.drainFrames(1000);
     this.exit(code);
+  }
+
+  /** Lets the frames already written reach the daemon (the last ones of a file, say). */
+  private async drainFrames(timeoutMs: number): Promise<void> {
+    const out = this.out;
+    if (!out || out.destroyed || out.writableLength === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise((r) => out.once('drain', r)),
+      new Promise((r) => (timer = setTimeout(r, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   private exit(code: number): void {
