@@ -2,7 +2,7 @@ import { CapturePart } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import type { ModelInfo } from '../inference/index.js';
 import { InferencePart } from '../inference/index.js';
-import { SyncPart, syncStatusRoutes } from '../sync/index.js';
+import { activeModelDir, SyncPart, syncStatusRoutes } from '../sync/index.js';
 import { apiPlugin } from '../ui/api/index.js';
 import { HttpPart } from '../ui/index.js';
 import { staticPlugin } from '../ui/static.js';
@@ -46,6 +46,7 @@ export function buildDaemon(
     log: log.child({ module: 'inference' }),
     bus,
     frames: capturePart,
+    rolledOutModelDir: activeModelDir(config.storage.data_dir),
   });
   parts.push(inferencePart);
   // Cases: after capture and inference (it consumes their events), before http (it serves them).

@@ -29,6 +29,8 @@ export interface InferencePartDeps {
   bus: EventBus;
   /** Optional: without a feed the part runs (model loaded, ready) but sees no frames. */
   frames?: FrameFeed;
+  /** A model rolled out by headquarters; used when inference.model_dir is not set. */
+  rolledOutModelDir?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export class InferencePart implements Part {
 
   async start(): Promise<void> {
     const { config, log, bus, frames } = this.deps;
-    const modelDir = resolve(config.inference.model_dir ?? DEMO_MODEL_DIR);
+    const modelDir = resolve(config.inference.model_dir ?? this.deps.rolledOutModelDir ?? DEMO_MODEL_DIR);
     this.pipeline = new PhasePipeline(config.inference, modelDir, log, {
       frame: (r) => bus.emit('inference.frame', r),
       phase: (e) => bus.emit('inference.phase', e),

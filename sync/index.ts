@@ -1,6 +1,7 @@
 export type { CommandActions, CommandOutcome } from './commands.js';
 export { type ModelBundle, packModelBundle } from './model-bundle.js';
 export type { ActivateModel } from './model-rollout.js';
+export { activeModelDir } from './model-rollout.js';
 export { Outbox, type OutboxStats, outboxStats } from './outbox.js';
 export { mergeConfig, REMOTE_CONFIG_FILE, readRemoteConfig } from './remote-config.js';
 export { canonicalJson, signCommand, verifyCommand } from './signing.js';

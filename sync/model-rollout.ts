@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../daemon/log.js';
@@ -168,5 +168,19 @@ export class ModelRollout {
           reject(err);
         });
     });
+  }
+}
+
+/**
+ * The folder of the model headquarters rolled out last (from `<data_dir>/models/active.json`),
+ * so a restarted daemon keeps running it; undefined when none was rolled out or the folder
+ * is gone (the package loader still checks every file's sha256 before use).
+ */
+export function activeModelDir(dataDir: string): string | undefined {
+  try {
+    const a = JSON.parse(readFileSync(join(dataDir, 'models', 'active.json'), 'utf8')) as { dir?: unknown };
+    return typeof a.dir === 'string' && existsSync(a.dir) ? a.dir : undefined;
+  } catch {
+    return undefined;
   }
 }
