@@ -233,11 +233,15 @@ describe('wall display in Chromium, daemon on a sim source', () => {
       cursor = at;
     }
 
-    // The video went out of the body (labels: 68.5–73.7 s, before the phase change waited
-    // for): the daemon said so and the page showed it, within 2 s, in words.
+    // The video goes out of the body (labels: 68.5–73.7 s; before or after the phase change
+    // waited for, depending on how soon the page showed its first phase): the daemon says so
+    // and the page shows it, within 2 s, in words. Wait until the video is well past it
+    // (+ the detection lag, + 15 s for the daemon's start-up before the video began).
+    const firstOut = labels.outOfBody[0]!;
+    const outDeadlineMs = videoStartMs + (firstOut.endS + DETECTION_LAG_S + 15) * 1000;
     const outAt = await waitFor(
       () => watcher.outOfBodyChanges.find((c) => c.outOfBody)?.atMs,
-      30_000,
+      Math.max(5000, outDeadlineMs - Date.now()),
       'out-of-body on the live channel',
     );
     const outVideoS = (outAt - videoStartMs) / 1000;
