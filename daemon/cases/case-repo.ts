@@ -157,24 +157,12 @@ export class CaseRepo {
   }
 
   listCases(f: CaseFilter): { items: CaseRecord[]; total: number } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.procedure !== undefined) {
-      where.push('procedure = ?');
-      args.push(f.procedure);
-    }
-    if (f.surgeonId !== undefined) {
-      where.push('surgeon_id = ?');
-      args.push(f.surgeonId);
-    }
-    if (f.fromMs !== undefined) {
-      where.push('started_at >= ?');
-      args.push(f.fromMs);
-    }
-    if (f.toMs !== undefined) {
-      where.push('started_at < ?');
-      args.push(f.toMs);
-    }
+    const { parts: where, args } = sqlClauses([
+      ['procedure = ?', f.procedure],
+      ['surgeon_id = ?', f.surgeonId],
+      ['started_at >= ?', f.fromMs],
+      ['started_at < ?', f.toMs],
+    ]);
     if (f.open !== undefined) where.push(f.open ? 'ended_at IS NULL' : 'ended_at IS NOT NULL');
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM cases ${w}`).get(...args) as { n: number }).n;
@@ -216,20 +204,11 @@ export class CaseRepo {
     patch: { procedure?: string; surgeonId?: string | null; label?: string | null },
     nowMs: number,
   ): void {
-    const sets: string[] = [];
-    const args: unknown[] = [];
-    if (patch.procedure !== undefined) {
-      sets.push('procedure = ?');
-      args.push(patch.procedure);
-    }
-    if (patch.surgeonId !== undefined) {
-      sets.push('surgeon_id = ?');
-      args.push(patch.surgeonId);
-    }
-    if (patch.label !== undefined) {
-      sets.push('label = ?');
-      args.push(patch.label);
-    }
+    const { parts: sets, args } = sqlClauses([
+      ['procedure = ?', patch.procedure],
+      ['surgeon_id = ?', patch.surgeonId],
+      ['label = ?', patch.label],
+    ]);
     if (sets.length === 0) return;
     this.db
       .prepare(`UPDATE cases SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`)
@@ -487,4 +466,10 @@ export class CaseRepo {
   recordingByName(caseId: string, source: string, name: string): RecordingRow | undefined {
     return this.recordings(caseId, source).find((r) => basename(r.path) === name);
   }
+}
+
+/** SQL fragments with one placeholder each, kept where their value is given (null counts: it sets NULL). */
+function sqlClauses(pairs: ReadonlyArray<readonly [string, unknown]>): { parts: string[]; args: unknown[] } {
+  const given = pairs.filter(([, v]) => v !== undefined);
+  return { parts: given.map(([sql]) => sql), args: given.map(([, v]) => v) };
 }
