@@ -3,6 +3,7 @@
  * GStreamer pipeline, writes analysis frames to fd 4, reports state over IPC, and runs the
  * recording pipeline while the daemon asks for one. A crash here costs this source only.
  */
+import { writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { encodeHeader } from '../frame-wire.js';
 import { EL, type RawCaps, sourceLaunch } from '../pipeline/build.js';
@@ -142,10 +143,7 @@ class SourceWorker {
     const header = encodeHeader(this.seq, tsMs, width, height, buf.length);
     if (!isPaced(this.plan.input)) {
       // As fast as possible: never drop; the daemon's pace is the pipeline's pace.
-      out.cork();
-      out.write(header);
-      out.write(buf);
-      out.uncork();
+      this.writeFrame(header, buf);
       this.framesOut++;
       this.seq++;
       // Keep decoding while a few frames are in flight; wait for the daemon beyond that.
@@ -157,14 +155,47 @@ class SourceWorker {
     if (out.writableLength > this.plan.framePipeMaxFrames * buf.length) {
       this.framesDropped++;
     } else {
-      out.cork(); // header and pixels in one writev
-      out.write(header);
-      out.write(buf);
-      out.uncork();
+      this.writeFrame(header, buf);
       this.framesOut++;
     }
     this.seq++;
     this.pull();
+  }
+
+  /**
+   * Header and pixels in one writev. While nothing is queued in the socket, straight onto the
+   * pipe with a non-blocking writev (no stream bookkeeping, no write callbacks per frame); what
+   * the pipe does not take (it is full) is queued in the socket in order, and later frames go
+   * through the socket until its queue has drained.
+   */
+  private writeFrame(header: Buffer, pixels: Buffer): void {
+    const out = this.out!;
+    if (out.writableLength === 0 && !out.destroyed) {
+      let n = 0;
+      try {
+        n = writevSync(FRAME_FD, [header, pixels]);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          // The daemon closed the pipe: as the socket's 'error' would.
+          void this.shutdown(0);
+          return;
+        }
+      }
+      if (n === header.length + pixels.length) return;
+      if (n >= header.length) {
+        out.write(pixels.subarray(n - header.length));
+        return;
+      }
+      out.cork();
+      out.write(header.subarray(n));
+      out.write(pixels);
+      out.uncork();
+      return;
+    }
+    out.cork(); // header and pixels in one writev
+    out.write(header);
+    out.write(pixels);
+    out.uncork();
   }
 
   private onBus(msg: GstMessage): void {
