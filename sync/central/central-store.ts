@@ -3,7 +3,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordEnvelope } from '../messages.js';
 import type { DeviceId } from '../topics.js';
-import { type CentralBackend, type DeviceRow, type FileRow, recordId, type StoredBatch } from './backend.js';
+import {
+  type CentralBackend,
+  type DeviceRow,
+  type FileRow,
+  type NewChunk,
+  recordId,
+  type StoredBatch,
+} from './backend.js';
 
 export type CentralDb = Database.Database;
 
@@ -195,23 +202,21 @@ export class CentralStore implements CentralBackend {
     })();
   }
 
-  async addChunk(
-    id: DeviceId,
-    fileId: string,
-    offsetBytes: number,
-    sizeBytes: number,
-    sha256: string | null,
-  ): Promise<boolean> {
-    const before = this.db
-      .prepare('SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?')
-      .get(id.site, id.device, fileId, offsetBytes);
-    if (before) this.bumpSync('chunks_resent');
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id.site, id.device, fileId, offsetBytes, sizeBytes, sha256);
-    return before === undefined;
+  async addChunks(chunks: readonly NewChunk[]): Promise<void> {
+    const before = this.db.prepare(
+      'SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?',
+    );
+    const insert = this.db.prepare(
+      'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      let resent = 0;
+      for (const c of chunks) {
+        if (before.get(c.id.site, c.id.device, c.fileId, c.offsetBytes)) resent += 1;
+        insert.run(c.id.site, c.id.device, c.fileId, c.offsetBytes, c.sizeBytes, c.sha256);
+      }
+      if (resent > 0) this.bumpSync('chunks_resent', resent);
+    })();
   }
 
   async chunks(id: DeviceId, fileId: string): Promise<Array<{ offset_bytes: number; size_bytes: number }>> {

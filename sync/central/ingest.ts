@@ -30,7 +30,7 @@ import {
   parseDeviceTopic,
   TOPIC_ROOT,
 } from '../topics.js';
-import type { CentralBackend, StoredBatch } from './backend.js';
+import type { CentralBackend, NewChunk, StoredBatch } from './backend.js';
 import type { FileStore } from './file-store.js';
 import type { ModelStore } from './model-store.js';
 
@@ -68,6 +68,10 @@ export class Ingest {
   /** Running whole-file sha256 per file being received in order (bounded by files in progress). */
   private readonly hashing = new Map<string, { hash: Hash; upToBytes: number; sizeBytes: number }>();
   private flushChain: Promise<void> = Promise.resolve();
+  /** Chunks on disk waiting to be recorded, committed together (one transaction per batch). */
+  private chunkRows: Array<{ chunk: NewChunk; done: (err?: Error) => void }> = [];
+  private chunkFlushScheduled = false;
+  private chunkChain: Promise<void> = Promise.resolve();
   storedTotal = 0;
   duplicatesTotal = 0;
   rejectedTotal = 0;
@@ -265,7 +269,13 @@ export class Ingest {
       const t0 = performance.now();
       await this.files.writeChunk(id, fileId, step.offsetBytes, payload);
       const t1 = performance.now();
-      await this.store.addChunk(id, fileId, step.offsetBytes, payload.length, step.sha256 ?? null);
+      await this.recordChunk({
+        id,
+        fileId,
+        offsetBytes: step.offsetBytes,
+        sizeBytes: payload.length,
+        sha256: step.sha256 ?? null,
+      });
       this.log.debug(
         {
           fileId,
@@ -317,6 +327,33 @@ export class Ingest {
     await this.store.completeFile(id, fileId, path, sum, this.now());
     this.log.info({ device: `${id.site}/${id.device}`, fileId, sizeBytes: step.sizeBytes }, 'file stored');
     return this.respond(id, topic, OK, 'file stored');
+  }
+
+  /**
+   * Records a chunk already on disk; resolves once its row is committed. Chunks whose data
+   * sync finished together (the file store's group commit) share one transaction.
+   */
+  private recordChunk(chunk: NewChunk): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.chunkRows.push({ chunk, done: (err) => (err ? reject(err) : resolve()) });
+      if (this.chunkFlushScheduled) return;
+      this.chunkFlushScheduled = true;
+      setImmediate(() => {
+        this.chunkFlushScheduled = false;
+        const batch = this.chunkRows;
+        this.chunkRows = [];
+        this.chunkChain = this.chunkChain
+          .then(() => this.store.addChunks(batch.map((b) => b.chunk)))
+          .then(
+            () => {
+              for (const b of batch) b.done();
+            },
+            (err: Error) => {
+              for (const b of batch) b.done(err);
+            },
+          );
+      });
+    });
   }
 
   /** Feeds the file's running sha256 while chunks arrive in offset order; gives up otherwise. */
