@@ -152,9 +152,12 @@ export class FileUploader {
         user_data: meta,
       };
       await this.request(`${root}/init`, Buffer.from(JSON.stringify(init)));
-      this.db
-        .prepare('UPDATE sync_files SET init_acked_at = ? WHERE file_id = ?')
-        .run(this.now(), state.file_id);
+      // Bookkeeping only (init is idempotent at headquarters; if lost, it is sent again).
+      relaxedWrite(this.db, () =>
+        this.db
+          .prepare('UPDATE sync_files SET init_acked_at = ? WHERE file_id = ?')
+          .run(this.now(), state.file_id),
+      );
     }
 
     const acked = new Set(
@@ -192,7 +195,8 @@ export class FileUploader {
           if (!this.link.connected || !this.window.isOpen()) throw new Paused('paused');
           const offset = offsets[next++]!;
           const len = Math.min(state.chunk_bytes, sizeBytes - offset);
-          const buf = Buffer.alloc(len);
+          // Filled completely by the read below (a short read throws).
+          const buf = Buffer.allocUnsafe(len);
           const { bytesRead } = await fh.read(buf, 0, len, offset);
           if (bytesRead !== len) throw new Error(`short read at ${offset}: the file changed`);
           const sum = sha256(buf);

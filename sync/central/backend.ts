@@ -44,6 +44,15 @@ export interface DeviceRow {
  * Where orsight-central keeps what devices send: SQLite by default, PostgreSQL when
  * configured. Every method returns once the write is durable (committed and synced).
  */
+/** A chunk written and synced to its part file, to be recorded. */
+export interface NewChunk {
+  id: DeviceId;
+  fileId: string;
+  offsetBytes: number;
+  sizeBytes: number;
+  sha256: string | null;
+}
+
 export interface CentralBackend {
   /** Stores a batch in one transaction; a record received twice is stored once. */
   storeRecords(
@@ -62,14 +71,11 @@ export interface CentralBackend {
   file(id: DeviceId, fileId: string): Promise<FileRow | undefined>;
   /** init: remembers the file (idempotent; a different size or checksum restarts it). */
   initFile(id: DeviceId, fileId: string, f: NewFile, nowMs: number): Promise<void>;
-  /** Records a stored chunk; false when it was stored before (a resend). */
-  addChunk(
-    id: DeviceId,
-    fileId: string,
-    offsetBytes: number,
-    sizeBytes: number,
-    sha256: string | null,
-  ): Promise<boolean>;
+  /**
+   * Records stored chunks in one transaction (durable when it resolves); a chunk recorded
+   * before (a resend) is counted as chunks_resent.
+   */
+  addChunks(chunks: readonly NewChunk[]): Promise<void>;
   chunks(id: DeviceId, fileId: string): Promise<Array<{ offset_bytes: number; size_bytes: number }>>;
   completeFile(id: DeviceId, fileId: string, path: string, sha256: string, nowMs: number): Promise<void>;
   resetFile(id: DeviceId, fileId: string): Promise<void>;

@@ -1,9 +1,17 @@
 import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordEnvelope } from '../messages.js';
 import type { DeviceId } from '../topics.js';
-import { type CentralBackend, type DeviceRow, type FileRow, recordId, type StoredBatch } from './backend.js';
+import {
+  type CentralBackend,
+  type DeviceRow,
+  type FileRow,
+  type NewChunk,
+  recordId,
+  type StoredBatch,
+} from './backend.js';
 
 export type CentralDb = Database.Database;
 
@@ -50,15 +58,23 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
  * Several ingest processes may share it; each write is one short transaction.
  */
 export class CentralStore implements CentralBackend {
-  private constructor(readonly db: CentralDb) {}
+  /** The WAL fdatasync under way, and the one queued behind it (group commit, see addChunks). */
+  private walSyncing: Promise<void> | undefined;
+  private walNext: Promise<void> | undefined;
+
+  private constructor(
+    readonly db: CentralDb,
+    /** WAL mode (else chunk rows are committed with synchronous=FULL, see addChunks). */
+    private readonly wal: boolean,
+  ) {}
 
   static open(file: string): CentralStore {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file, { timeout: 10_000 });
-    db.pragma('journal_mode = WAL');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
-    return new CentralStore(db);
+    return new CentralStore(db, mode === 'wal');
   }
 
   /** Stores a batch of records in one transaction; a record received twice is stored once. */
@@ -195,23 +211,61 @@ export class CentralStore implements CentralBackend {
     })();
   }
 
-  async addChunk(
-    id: DeviceId,
-    fileId: string,
-    offsetBytes: number,
-    sizeBytes: number,
-    sha256: string | null,
-  ): Promise<boolean> {
-    const before = this.db
-      .prepare('SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?')
-      .get(id.site, id.device, fileId, offsetBytes);
-    if (before) this.bumpSync('chunks_resent');
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id.site, id.device, fileId, offsetBytes, sizeBytes, sha256);
-    return before === undefined;
+  /**
+   * The chunks' rows are committed without SQLite's own fsync (synchronous=NORMAL for this
+   * commit, which in WAL mode only write()s the frames) and then made durable by an
+   * fdatasync of the WAL file from the thread pool, shared by the commits that finished before
+   * it started. So the rows are on disk when this resolves, as with synchronous=FULL, but the
+   * event loop (which receives the next chunks) is not blocked for the sync.
+   */
+  async addChunks(chunks: readonly NewChunk[]): Promise<void> {
+    const before = this.db.prepare(
+      'SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?',
+    );
+    const insert = this.db.prepare(
+      'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    if (this.wal) this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        let resent = 0;
+        for (const c of chunks) {
+          if (before.get(c.id.site, c.id.device, c.fileId, c.offsetBytes)) resent += 1;
+          insert.run(c.id.site, c.id.device, c.fileId, c.offsetBytes, c.sizeBytes, c.sha256);
+        }
+        if (resent > 0) this.bumpSync('chunks_resent', resent);
+      })();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
+    if (this.wal) await this.syncWal();
+  }
+
+  /** Group commit: resolves after an fdatasync of the WAL that started after the caller's commit. */
+  private syncWal(): Promise<void> {
+    const start = (): Promise<void> => {
+      const run = (async () => {
+        const fh = await open(`${this.db.name}-wal`, 'r');
+        try {
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+      })().finally(() => {
+        if (this.walSyncing === run) this.walSyncing = undefined;
+      });
+      this.walSyncing = run;
+      return run;
+    };
+    if (!this.walSyncing) return start();
+    this.walNext ??= this.walSyncing
+      .catch(() => undefined)
+      .then(() => {
+        this.walNext = undefined;
+        return start();
+      });
+    return this.walNext;
   }
 
   async chunks(id: DeviceId, fileId: string): Promise<Array<{ offset_bytes: number; size_bytes: number }>> {

@@ -30,9 +30,13 @@ import {
   parseDeviceTopic,
   TOPIC_ROOT,
 } from '../topics.js';
-import type { CentralBackend, StoredBatch } from './backend.js';
+import type { CentralBackend, NewChunk, StoredBatch } from './backend.js';
 import type { FileStore } from './file-store.js';
 import type { ModelStore } from './model-store.js';
+
+/** Segments (and bytes) held for the running whole-file hash while an earlier one is to come. */
+const HASH_WAITING_MAX = 64;
+const HASH_WAITING_MAX_BYTES = 32 * 1_048_576;
 
 export interface IngestOptions {
   shareGroup: string;
@@ -66,8 +70,15 @@ export class Ingest {
   private fileQueue: Promise<void> = Promise.resolve();
   private readonly segmentsInFlight = new Set<Promise<void>>();
   /** Running whole-file sha256 per file being received in order (bounded by files in progress). */
-  private readonly hashing = new Map<string, { hash: Hash; upToBytes: number; sizeBytes: number }>();
+  private readonly hashing = new Map<
+    string,
+    { hash: Hash; upToBytes: number; sizeBytes: number; waiting: Map<number, Buffer>; waitingBytes: number }
+  >();
   private flushChain: Promise<void> = Promise.resolve();
+  /** Chunks on disk waiting to be recorded, committed together (one transaction per batch). */
+  private chunkRows: Array<{ chunk: NewChunk; done: (err?: Error) => void }> = [];
+  private chunkFlushScheduled = false;
+  private chunkChain: Promise<void> = Promise.resolve();
   storedTotal = 0;
   duplicatesTotal = 0;
   rejectedTotal = 0;
@@ -246,7 +257,13 @@ export class Ingest {
       );
       const key = `${id.site}/${id.device}/${fileId}`;
       if ((await this.store.chunks(id, fileId)).length === 0) {
-        this.hashing.set(key, { hash: createHash('sha256'), upToBytes: 0, sizeBytes: init.size });
+        this.hashing.set(key, {
+          hash: createHash('sha256'),
+          upToBytes: 0,
+          sizeBytes: init.size,
+          waiting: new Map(),
+          waitingBytes: 0,
+        });
       }
       return this.respond(id, topic, OK, 'init stored');
     }
@@ -265,7 +282,13 @@ export class Ingest {
       const t0 = performance.now();
       await this.files.writeChunk(id, fileId, step.offsetBytes, payload);
       const t1 = performance.now();
-      await this.store.addChunk(id, fileId, step.offsetBytes, payload.length, step.sha256 ?? null);
+      await this.recordChunk({
+        id,
+        fileId,
+        offsetBytes: step.offsetBytes,
+        sizeBytes: payload.length,
+        sha256: step.sha256 ?? null,
+      });
       this.log.debug(
         {
           fileId,
@@ -319,17 +342,53 @@ export class Ingest {
     return this.respond(id, topic, OK, 'file stored');
   }
 
-  /** Feeds the file's running sha256 while chunks arrive in offset order; gives up otherwise. */
+  /**
+   * Records a chunk already on disk; resolves once its row is committed. Chunks whose data
+   * sync finished together (the file store's group commit) share one transaction.
+   */
+  private recordChunk(chunk: NewChunk): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.chunkRows.push({ chunk, done: (err) => (err ? reject(err) : resolve()) });
+      if (this.chunkFlushScheduled) return;
+      this.chunkFlushScheduled = true;
+      setImmediate(() => {
+        this.chunkFlushScheduled = false;
+        const batch = this.chunkRows;
+        this.chunkRows = [];
+        this.chunkChain = this.chunkChain
+          .then(() => this.store.addChunks(batch.map((b) => b.chunk)))
+          .then(
+            () => {
+              for (const b of batch) b.done();
+            },
+            (err: Error) => {
+              for (const b of batch) b.done(err);
+            },
+          );
+      });
+    });
+  }
+
+  /**
+   * Feeds the file's running sha256 in offset order. A segment that arrives ahead of the
+   * bytes before it waits (at most HASH_WAITING_MAX segments / 32 MiB, the device's window);
+   * beyond that the running hash gives up and fin reads the part file once instead.
+   */
   private hashInOrder(key: string, offsetBytes: number, data: Buffer): void {
     const h = this.hashing.get(key);
     if (!h) return;
     if (offsetBytes + data.length > h.sizeBytes) return; // refused later as beyond the size
-    if (offsetBytes === h.upToBytes) {
-      h.hash.update(data);
-      h.upToBytes += data.length;
-    } else if (offsetBytes > h.upToBytes) {
-      this.hashing.delete(key);
+    if (offsetBytes < h.upToBytes) return; // a resend of bytes already hashed
+    h.waitingBytes += data.length - (h.waiting.get(offsetBytes)?.length ?? 0);
+    h.waiting.set(offsetBytes, data);
+    for (let b = h.waiting.get(h.upToBytes); b !== undefined; b = h.waiting.get(h.upToBytes)) {
+      h.waiting.delete(h.upToBytes);
+      h.waitingBytes -= b.length;
+      h.hash.update(b);
+      h.upToBytes += b.length;
     }
+    if (h.waiting.size > HASH_WAITING_MAX || h.waitingBytes > HASH_WAITING_MAX_BYTES)
+      this.hashing.delete(key);
   }
 
   private async respond(id: DeviceId, topic: string, reasonCode: number, description: string): Promise<void> {

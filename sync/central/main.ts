@@ -101,6 +101,7 @@ async function serve(o: ServeOptions): Promise<void> {
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     await ingest.drain().catch(() => undefined);
+    await files.closeAll().catch(() => undefined);
     await link.stop();
     http.close();
     await store.close();

@@ -5,6 +5,7 @@ import {
   type CentralBackend,
   type DeviceRow,
   type FileRow,
+  type NewChunk,
   type NewFile,
   recordId,
   type StoredBatch,
@@ -202,23 +203,19 @@ export class PgBackend implements CentralBackend {
     });
   }
 
-  async addChunk(
-    id: DeviceId,
-    fileId: string,
-    offsetBytes: number,
-    sizeBytes: number,
-    sha256: string | null,
-  ): Promise<boolean> {
-    return this.tx(async (c) => {
-      const r = await c.query(
-        `INSERT INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (site, device, file_id, offset_bytes) DO UPDATE SET size_bytes = excluded.size_bytes, sha256 = excluded.sha256
-         RETURNING (xmax = 0) AS inserted`,
-        [id.site, id.device, fileId, offsetBytes, sizeBytes, sha256],
-      );
-      const inserted = (r.rows[0] as { inserted: boolean }).inserted;
-      if (!inserted) await this.bumpWith(c, 'chunks_resent', 1);
-      return inserted;
+  async addChunks(chunks: readonly NewChunk[]): Promise<void> {
+    await this.tx(async (c) => {
+      let resent = 0;
+      for (const k of chunks) {
+        const r = await c.query(
+          `INSERT INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (site, device, file_id, offset_bytes) DO UPDATE SET size_bytes = excluded.size_bytes, sha256 = excluded.sha256
+           RETURNING (xmax = 0) AS inserted`,
+          [k.id.site, k.id.device, k.fileId, k.offsetBytes, k.sizeBytes, k.sha256],
+        );
+        if (!(r.rows[0] as { inserted: boolean }).inserted) resent += 1;
+      }
+      if (resent > 0) await this.bumpWith(c, 'chunks_resent', resent);
     });
   }
 

@@ -5,7 +5,8 @@
  *   fsynced) → acknowledgement back on the box, production defaults (window 64).
  * - ratio: video upload MB/s (chunks with sha256, each fsynced and acknowledged by central;
  *   from the upload's init to central's fin response) ÷ `mosquitto_pub -f` of the same bytes
- *   to the same broker in the same run (process start to PUBACK; medians).
+ *   to the same broker listener in the same run (process start to PUBACK; medians), as a
+ *   device identity of its own (not the box's: that would take over the box's session).
  *   fileEndToEndMBps also counts the wait for the next outbox poll.
  * - drainS: time to drain what a busy OR produces during a simulated outage (default one
  *   hour: 1 event/s, phase segments, bookmarks, audit entries, 10 s video chunks at
@@ -109,11 +110,14 @@ export async function run(args: string[]): Promise<unknown> {
       const pub = spawnSync(
         'mosquitto_pub',
         [
-          ...broker.cliArgs('bench/file'),
+          // Its own identity: the box's certificate would give mosquitto_pub the box's client
+          // id (use_username_as_clientid), and the broker would disconnect the box (session
+          // takeover), interrupting the next measured upload. Same listener, TLS and ACL rule.
+          ...broker.cliArgs('bench/baseline'),
           '-q',
           '1',
           '-t',
-          `orsight/v1/bench/file/file/baseline-${r}/0`,
+          `orsight/v1/bench/baseline/file/baseline-${r}/0`,
           '-f',
           path,
         ],
