@@ -58,6 +58,13 @@ describe('orsight-central scales out (shared subscription)', () => {
       ).n;
       // Each message went to exactly one member of the group and was stored once.
       expect(total).toBe(boxItems);
+      // Each ingest logs what it stored after acknowledging it: its log lines reach this
+      // process a moment after the box has seen the acknowledgements.
+      await waitFor(
+        () => storedBy(c1.output()) + storedBy(c2.output()) >= total,
+        10_000,
+        'both ingest logs to account for every stored message',
+      );
       expect(storedBy(c1.output())).toBeGreaterThan(0);
       expect(storedBy(c2.output())).toBeGreaterThan(0);
     } finally {
