@@ -30,7 +30,8 @@ import { registerWasmConv2DBackpropFilter } from './wasm-grad.js';
 import { writeModelPackage } from './write-package.js';
 
 export { DEMO_MODEL_DIR };
-export const TRAIN_SEEDS = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114];
+/** Generated training cases: 26, so the model meets enough case-to-case variation in look and tools. */
+export const TRAIN_SEEDS = Array.from({ length: 26 }, (_, i) => 101 + i);
 export const VALIDATION_SEEDS = [151, 152];
 const SIZES: Array<[number, number]> = [
   [640, 480],
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     options: {
       seed: { type: 'string', default: '7' },
       out: { type: 'string', default: DEMO_MODEL_DIR },
-      epochs: { type: 'string', default: '8' },
+      epochs: { type: 'string', default: '6' },
       cache: { type: 'string', default: join(ROOT, '.cache', 'train-videos') },
       'batch-size': { type: 'string', default: '32' },
     },
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
         const c = rng.weighted(classWeights);
         const pool = byClass[c]!;
         const idx = pool[Math.floor(rng.next() * pool.length)]!;
-        batch.set(mirror(frames[idx]!, rng.chance(0.5)), b * frameBytes);
+        batch.set(augment(frames[idx]!, rng), b * frameBytes);
         ys.push(c);
       }
       const [x, y] = tf.tidy(() => [
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
     format: 'orsight-model-package',
     formatVersion: 1,
     name: 'demo-cholec',
-    version: '1.0.0',
+    version: '1.1.0',
     procedure: CHOLEC_PROCEDURE,
     description:
       'Demo step detector for laparoscopic cholecystectomy, trained on orsight synthetic video. Not for clinical use.',
@@ -171,18 +172,37 @@ async function main(): Promise<void> {
   log(`wrote ${values.out} (${Object.keys(manifest.files).length} files) in ${sec(t0)} s`);
 }
 
-/** Left-right mirror: instruments enter from either side. */
-function mirror(frame: Uint8Array, flip: boolean): Uint8Array {
-  if (!flip) return frame;
-  const out = new Uint8Array(frame.length);
+/**
+ * Training-time augmentation, so the model learns the phase rather than one case's look:
+ * left-right mirror (instruments enter from either side), a shift of up to 8 px (camera
+ * drift), and colour jitter (per-channel gain, contrast, brightness: light source and white
+ * balance differ between cases).
+ */
+function augment(frame: Uint8Array, rng: Rng): Uint8Array {
   const w = DEMO_INPUT.width;
-  for (let y = 0; y < DEMO_INPUT.height; y++) {
+  const h = DEMO_INPUT.height;
+  const flip = rng.chance(0.5);
+  const dx = rng.int(-8, 8);
+  const dy = rng.int(-8, 8);
+  const contrast = Math.exp(0.12 * rng.normal());
+  const brightness = 12 * rng.normal();
+  const gain = [0, 1, 2].map(() => Math.exp(0.06 * rng.normal()));
+  const lut = gain.map((g) =>
+    Uint8Array.from({ length: 256 }, (_, v) =>
+      Math.max(0, Math.min(255, Math.round(((v - 128) * contrast + 128) * g + brightness))),
+    ),
+  );
+  const out = new Uint8Array(frame.length);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.max(0, Math.min(h - 1, y + dy));
     for (let x = 0; x < w; x++) {
-      const s = (y * w + x) * 3;
-      const d = (y * w + (w - 1 - x)) * 3;
-      out[d] = frame[s]!;
-      out[d + 1] = frame[s + 1]!;
-      out[d + 2] = frame[s + 2]!;
+      const sx0 = Math.max(0, Math.min(w - 1, x + dx));
+      const sx = flip ? w - 1 - sx0 : sx0;
+      const s = (sy * w + sx) * 3;
+      const d = (y * w + x) * 3;
+      out[d] = lut[0]![frame[s]!]!;
+      out[d + 1] = lut[1]![frame[s + 1]!]!;
+      out[d + 2] = lut[2]![frame[s + 2]!]!;
     }
   }
   return out;
