@@ -67,7 +67,11 @@ export function ingestSubscriptions(shareGroup: string): string[] {
 export class Ingest {
   private pending: Array<{ id: DeviceId; env: RecordEnvelope }> = [];
   private flushScheduled = false;
-  private fileQueue: Promise<void> = Promise.resolve();
+  /**
+   * init and fin of each file, in arrival order (one chain per file, so a slow fin, e.g. an
+   * upload to S3, does not hold up other files' steps).
+   */
+  private readonly fileQueues = new Map<string, Promise<void>>();
   private readonly segmentsInFlight = new Set<Promise<void>>();
   /** Running whole-file sha256 per file being received in order (bounded by files in progress). */
   private readonly hashing = new Map<
@@ -154,9 +158,15 @@ export class Ingest {
           this.segmentsInFlight.add(p);
           void p.finally(() => this.segmentsInFlight.delete(p));
         } else {
-          this.fileQueue = this.fileQueue.then(async () => {
-            if (step.kind === 'fin') await Promise.all([...this.segmentsInFlight]);
+          const key = `${id.site}/${id.device}/${fileId}`;
+          const before = this.segmentsInFlight.size > 0 ? [...this.segmentsInFlight] : [];
+          const next = (this.fileQueues.get(key) ?? Promise.resolve()).then(async () => {
+            if (step.kind === 'fin') await Promise.all(before);
             return run();
+          });
+          this.fileQueues.set(key, next);
+          void next.finally(() => {
+            if (this.fileQueues.get(key) === next) this.fileQueues.delete(key);
           });
         }
         return;
@@ -416,6 +426,6 @@ export class Ingest {
   async drain(): Promise<void> {
     await this.flush();
     await Promise.all([...this.segmentsInFlight]);
-    await this.fileQueue;
+    await Promise.all([...this.fileQueues.values()]);
   }
 }
