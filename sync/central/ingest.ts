@@ -33,6 +33,7 @@ import {
 import type { CentralBackend, NewChunk, StoredBatch } from './backend.js';
 import type { FileStore } from './file-store.js';
 import type { ModelStore } from './model-store.js';
+import type { StoredObject } from './s3-store.js';
 
 /** Segments (and bytes) held for the running whole-file hash while an earlier one is to come. */
 const HASH_WAITING_MAX = 64;
@@ -44,6 +45,19 @@ export interface IngestOptions {
   batchMax: number;
   /** Test hook (crash tests): SIGKILL this process after storing this many records, before acking. */
   killAfterStored?: number;
+  /**
+   * Where completed files go (S3-compatible bucket); undefined = they stay in the directory.
+   * With it, the directory holds only the part files being received.
+   */
+  objects?: ObjectStore;
+  /** Test hook (crash tests): SIGKILL this process once the bucket has a file, before recording it. */
+  killAfterObjectPut?: boolean;
+}
+
+/** A store for completed files (S3FileStore). */
+export interface ObjectStore {
+  /** Stores the verified file at path; resolves once the store confirmed it (idempotent). */
+  put(id: DeviceId, fileId: string, path: string, sizeBytes: number, sha256: string): Promise<StoredObject>;
 }
 
 /** The MQTT subscriptions of an ingest process (shared, so several processes share the load). */
@@ -346,9 +360,47 @@ export class Ingest {
       );
       return this.respond(id, topic, CHECKSUM_MISMATCH, 'whole-file checksum mismatch');
     }
-    const path = await this.files.commit(id, fileId);
-    await this.store.completeFile(id, fileId, path, sum, this.now());
-    this.log.info({ device: `${id.site}/${id.device}`, fileId, sizeBytes: step.sizeBytes }, 'file stored');
+    const objects = this.options.objects;
+    if (!objects) {
+      const path = await this.files.commit(id, fileId);
+      await this.store.completeFile(id, fileId, path, sum, this.now());
+      this.log.info({ device: `${id.site}/${id.device}`, fileId, sizeBytes: step.sizeBytes }, 'file stored');
+      return this.respond(id, topic, OK, 'file stored');
+    }
+    // S3: the verified part file goes to the bucket; the file is complete (and the device may
+    // forget it) only once the bucket confirmed it. Until then the part file and its chunk rows
+    // stay, so the device's next fin finds them (and re-reads the part file once).
+    let stored: StoredObject;
+    try {
+      stored = await objects.put(id, fileId, this.files.partPath(id, fileId), step.sizeBytes, sum);
+    } catch (err) {
+      this.log.error(
+        { device: `${id.site}/${id.device}`, fileId, err: (err as Error).message },
+        'file not stored in the bucket; the device will send fin again',
+      );
+      return this.respond(id, topic, UNSPECIFIED, `object store unavailable: ${(err as Error).message}`);
+    }
+    if (this.options.killAfterObjectPut) {
+      this.log.warn(
+        { fileId },
+        'fault injection: SIGKILL after the bucket stored the file, before recording it',
+      );
+      process.kill(process.pid, 'SIGKILL');
+    }
+    await this.store.completeFile(id, fileId, stored.location, sum, this.now());
+    await this.files.discardPart(id, fileId);
+    this.log.info(
+      {
+        device: `${id.site}/${id.device}`,
+        fileId,
+        sizeBytes: step.sizeBytes,
+        location: stored.location,
+        uploaded: stored.uploaded,
+      },
+      stored.uploaded
+        ? 'file stored in the bucket'
+        : 'file already in the bucket (same sha256); not uploaded again',
+    );
     return this.respond(id, topic, OK, 'file stored');
   }
 

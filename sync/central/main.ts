@@ -12,6 +12,7 @@ import { createFleetApi } from './http-api.js';
 import { Ingest, ingestSubscriptions } from './ingest.js';
 import { ModelStore } from './model-store.js';
 import { PgBackend } from './pg-backend.js';
+import { parseS3Config, S3ConfigError, S3FileStore, type S3Options } from './s3-store.js';
 
 /**
  * `orsight-central`: headquarters' ingest (serve), the fleet view (fleet), and a helper that
@@ -24,7 +25,7 @@ const int = (name: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
-interface ServeOptions {
+interface ServeOptions extends S3Options {
   broker: string;
   ca?: string;
   cert?: string;
@@ -54,8 +55,41 @@ async function serve(o: ServeOptions): Promise<void> {
     base: { pid: process.pid, module: 'central' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
+  let s3: ReturnType<typeof parseS3Config>;
+  try {
+    s3 = parseS3Config(o);
+  } catch (err) {
+    if (!(err instanceof S3ConfigError)) throw err;
+    process.stderr.write(`orsight-central serve: ${err.message}\n`);
+    process.exit(2);
+  }
   const store = await openBackend(o);
   const files = new FileStore(join(o.dataDir, 'files'));
+  const objects = s3 ? new S3FileStore(s3) : undefined;
+  if (objects && s3) {
+    // Never the credentials: only where files go.
+    log.info(
+      {
+        bucket: s3.bucket,
+        endpoint: s3.endpoint ?? 'aws',
+        region: s3.region,
+        prefix: s3.prefix,
+        forcePathStyle: s3.forcePathStyle,
+        credentials: s3.credentials ? 'static' : 'sdk-default-chain',
+      },
+      'files go to the S3 bucket',
+    );
+    // Diagnostics only: the ingest runs while the bucket is away (fin fails until it is back).
+    objects
+      .check()
+      .then(() => log.info({ bucket: s3.bucket }, 'S3 bucket reachable'))
+      .catch((err: Error) =>
+        log.warn(
+          { bucket: s3.bucket, err: err.message },
+          'S3 bucket not reachable now; files will wait at fin',
+        ),
+      );
+  }
   const link = new MqttLink(
     {
       url: o.broker,
@@ -82,6 +116,8 @@ async function serve(o: ServeOptions): Promise<void> {
       shareGroup: o.shareGroup,
       batchMax: o.batchMax,
       killAfterStored: killAfter ? Number(killAfter) : undefined,
+      objects,
+      killAfterObjectPut: process.env.ORSIGHT_CENTRAL_FAULT_KILL_AFTER_OBJECT_PUT === '1',
     },
     log.child({ module: 'central.ingest' }),
   );
@@ -105,6 +141,7 @@ async function serve(o: ServeOptions): Promise<void> {
     await link.stop();
     http.close();
     await store.close();
+    objects?.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -165,6 +202,37 @@ program
     '--postgres <url>',
     'store records in PostgreSQL (e.g. postgres://user@host/db); default: SQLite in --data-dir',
     process.env.ORSIGHT_CENTRAL_POSTGRES,
+  )
+  .option(
+    '--s3-bucket <name>',
+    'store completed files in this S3-compatible bucket (default: the directory <data-dir>/files)',
+    process.env.ORSIGHT_CENTRAL_S3_BUCKET,
+  )
+  .option(
+    '--s3-endpoint <url>',
+    'S3 endpoint for non-AWS servers, e.g. https://minio.example.org:9000 (default: AWS)',
+    process.env.ORSIGHT_CENTRAL_S3_ENDPOINT,
+  )
+  .option('--s3-region <region>', 'S3 region (default us-east-1)', process.env.ORSIGHT_CENTRAL_S3_REGION)
+  .option(
+    '--s3-prefix <prefix>',
+    'key prefix, ending in "/" (keys are <prefix><site>/<device>/<fileId>)',
+    process.env.ORSIGHT_CENTRAL_S3_PREFIX,
+  )
+  .option(
+    '--s3-force-path-style',
+    'path-style URLs (http://host/bucket/key), as MinIO and most S3-compatible servers need',
+    ['1', 'true', 'yes'].includes(process.env.ORSIGHT_CENTRAL_S3_FORCE_PATH_STYLE ?? '') || undefined,
+  )
+  .option(
+    '--s3-access-key-id-file <file>',
+    'file holding the access key id (else env ORSIGHT_CENTRAL_S3_ACCESS_KEY_ID, else the AWS SDK chain)',
+    process.env.ORSIGHT_CENTRAL_S3_ACCESS_KEY_ID_FILE,
+  )
+  .option(
+    '--s3-secret-access-key-file <file>',
+    'file holding the secret access key (else env ORSIGHT_CENTRAL_S3_SECRET_ACCESS_KEY)',
+    process.env.ORSIGHT_CENTRAL_S3_SECRET_ACCESS_KEY_FILE,
   )
   .action((o: ServeOptions) => serve(o));
 
