@@ -11,6 +11,7 @@ import { Store } from '../../daemon/store/index.js';
 import { SyncPart, type SyncPartDeps } from '../../sync/index.js';
 import type { Broker } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** A pino logger whose lines the test can read. */
 export function captureLog(): {
@@ -77,6 +78,27 @@ export function openStore(dataDir: string, synchronous: 'FULL' | 'NORMAL' = 'NOR
     synchronous,
     integrityCheck: 'off',
   });
+}
+
+/**
+ * A box with the default device config on a fresh data dir: its store, a readable log and its
+ * sync part (not started). close() stops the part and closes the store.
+ */
+export function makeBox(broker: Broker, site: string, device: string) {
+  const dataDir = tempDir();
+  const store = openStore(dataDir);
+  const { log, text } = captureLog();
+  const part = makeSync(deviceConfig(broker, site, device, dataDir), store, log);
+  return {
+    dataDir,
+    store,
+    text,
+    part,
+    async close() {
+      await part.stop();
+      store.close();
+    },
+  };
 }
 
 export function makeSync(

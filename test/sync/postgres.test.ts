@@ -7,15 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { freePort, ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import {
-  CaseWriter,
-  type Central,
-  captureLog,
-  deviceConfig,
-  makeSync,
-  openStore,
-  startCentral,
-} from './harness.js';
+import { CaseWriter, type Central, makeBox, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -100,10 +92,8 @@ describe('orsight-central with PostgreSQL (--postgres)', () => {
   });
 
   it('stores a case and its video in PostgreSQL once, acknowledges it, and shows it in the fleet view', async () => {
-    const dataDir = tempDir();
-    const store = openStore(dataDir);
-    const { log } = captureLog();
-    const part = makeSync(deviceConfig(broker, 'site-p', 'or-1', dataDir), store, log);
+    const box = makeBox(broker, 'site-p', 'or-1');
+    const { dataDir, store, part } = box;
     await part.start();
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
@@ -167,8 +157,7 @@ describe('orsight-central with PostgreSQL (--postgres)', () => {
       ]);
     } finally {
       await client.end();
-      await part.stop();
-      store.close();
+      await box.close();
     }
   });
 });

@@ -8,15 +8,7 @@ import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
-import {
-  CaseWriter,
-  captureLog,
-  centralDb,
-  deviceConfig,
-  makeSync,
-  openStore,
-  startCentral,
-} from './harness.js';
+import { CaseWriter, centralDb, makeBox, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -56,10 +48,8 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
   it('a recording arrives in the bucket with its sha256, the box marks the case synced, nothing stays on disk', async () => {
     const centralDir = tempDir('orsight-central-');
     const central = await startCentral(broker, centralDir, s3Options('hq/'));
-    const dataDir = tempDir();
-    const store = openStore(dataDir);
-    const { log } = captureLog();
-    const part = makeSync(deviceConfig(broker, 'site-a', 'or-1', dataDir), store, log);
+    const box = makeBox(broker, 'site-a', 'or-1');
+    const { dataDir, store, part } = box;
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
@@ -95,8 +85,7 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
       expect(central.output()).not.toContain(s3.secretAccessKey);
       expect(central.output()).not.toContain(s3.accessKeyId);
     } finally {
-      await part.stop();
-      store.close();
+      await box.close();
       await central.stop();
     }
   });
@@ -108,10 +97,8 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
       ...options,
       env: { ...options.env, ORSIGHT_CENTRAL_FAULT_KILL_AFTER_OBJECT_PUT: '1' },
     });
-    const dataDir = tempDir();
-    const store = openStore(dataDir);
-    const { log, text } = captureLog();
-    const part = makeSync(deviceConfig(broker, 'site-a', 'or-2', dataDir), store, log);
+    const box = makeBox(broker, 'site-a', 'or-2');
+    const { dataDir, store, part, text } = box;
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
@@ -154,8 +141,7 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
       db.close();
       expect(localFiles(centralDir, 'site-a', 'or-2')).toEqual([]);
     } finally {
-      await part.stop();
-      store.close();
+      await box.close();
       await central.stop();
     }
   });
@@ -163,10 +149,8 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
   it('S3 down at fin: fin fails, the box keeps the file and retries, and it arrives once S3 is back', async () => {
     const centralDir = tempDir('orsight-central-');
     const central = await startCentral(broker, centralDir, s3Options('outage/'));
-    const dataDir = tempDir();
-    const store = openStore(dataDir);
-    const { log, text } = captureLog();
-    const part = makeSync(deviceConfig(broker, 'site-a', 'or-3', dataDir), store, log);
+    const box = makeBox(broker, 'site-a', 'or-3');
+    const { dataDir, store, part, text } = box;
     await s3.stop();
     let s3Down = true;
     await part.start();
@@ -222,8 +206,7 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
       expect(localFiles(centralDir, 'site-a', 'or-3')).toEqual([]);
     } finally {
       if (s3Down) await s3.start();
-      await part.stop();
-      store.close();
+      await box.close();
       await central.stop();
     }
   });

@@ -2,15 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import {
-  CaseWriter,
-  captureLog,
-  centralDb,
-  deviceConfig,
-  makeSync,
-  openStore,
-  startCentral,
-} from './harness.js';
+import { CaseWriter, centralDb, makeBox, startCentral } from './harness.js';
 
 describe('orsight-central scales out (shared subscription)', () => {
   let broker: Broker;
@@ -22,10 +14,8 @@ describe('orsight-central scales out (shared subscription)', () => {
     const sharedDir = tempDir('orsight-central-shared-');
     const c1 = await startCentral(broker, sharedDir, { clientId: 'central-1', logLevel: 'debug' });
     const c2 = await startCentral(broker, sharedDir, { clientId: 'central-2', logLevel: 'debug' });
-    const dataDir = tempDir();
-    const store = openStore(dataDir);
-    const { log } = captureLog();
-    const part = makeSync(deviceConfig(broker, 'site-b', 'or-1', dataDir), store, log);
+    const box = makeBox(broker, 'site-b', 'or-1');
+    const { dataDir, store, part } = box;
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
@@ -68,8 +58,7 @@ describe('orsight-central scales out (shared subscription)', () => {
       expect(storedBy(c1.output())).toBeGreaterThan(0);
       expect(storedBy(c2.output())).toBeGreaterThan(0);
     } finally {
-      await part.stop();
-      store.close();
+      await box.close();
       await c1.stop();
       await c2.stop();
     }
