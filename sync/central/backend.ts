@@ -40,10 +40,6 @@ export interface DeviceRow {
   telemetry: string | null;
 }
 
-/**
- * Where orsight-central keeps what devices send: SQLite by default, PostgreSQL when
- * configured. Every method returns once the write is durable (committed and synced).
- */
 /** A chunk written and synced to its part file, to be recorded. */
 export interface NewChunk {
   id: DeviceId;
@@ -53,6 +49,10 @@ export interface NewChunk {
   sha256: string | null;
 }
 
+/**
+ * Where orsight-central keeps what devices send: SQLite by default, PostgreSQL when
+ * configured. Every method returns once the write is durable (committed and synced).
+ */
 export interface CentralBackend {
   /** Stores a batch in one transaction; a record received twice is stored once. */
   storeRecords(

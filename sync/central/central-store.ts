@@ -12,6 +12,7 @@ import {
   recordId,
   type StoredBatch,
 } from './backend.js';
+import { GroupSync } from './group-sync.js';
 
 export type CentralDb = Database.Database;
 
@@ -58,9 +59,15 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
  * Several ingest processes may share it; each write is one short transaction.
  */
 export class CentralStore implements CentralBackend {
-  /** The WAL fdatasync under way, and the one queued behind it (group commit, see addChunks). */
-  private walSyncing: Promise<void> | undefined;
-  private walNext: Promise<void> | undefined;
+  /** fdatasync of the WAL file, shared by the commits finished before it started (see addChunks). */
+  private readonly walSync = new GroupSync(async () => {
+    const fh = await open(`${this.db.name}-wal`, 'r');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  });
 
   private constructor(
     readonly db: CentralDb,
@@ -239,33 +246,7 @@ export class CentralStore implements CentralBackend {
     } finally {
       this.db.pragma(`synchronous = ${level}`);
     }
-    if (this.wal) await this.syncWal();
-  }
-
-  /** Group commit: resolves after an fdatasync of the WAL that started after the caller's commit. */
-  private syncWal(): Promise<void> {
-    const start = (): Promise<void> => {
-      const run = (async () => {
-        const fh = await open(`${this.db.name}-wal`, 'r');
-        try {
-          await fh.datasync();
-        } finally {
-          await fh.close();
-        }
-      })().finally(() => {
-        if (this.walSyncing === run) this.walSyncing = undefined;
-      });
-      this.walSyncing = run;
-      return run;
-    };
-    if (!this.walSyncing) return start();
-    this.walNext ??= this.walSyncing
-      .catch(() => undefined)
-      .then(() => {
-        this.walNext = undefined;
-        return start();
-      });
-    return this.walNext;
+    if (this.wal) await this.walSync.sync();
   }
 
   async chunks(id: DeviceId, fileId: string): Promise<Array<{ offset_bytes: number; size_bytes: number }>> {

@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sha256File } from '../file-hash.js';
 import type { DeviceId } from '../topics.js';
+import { GroupSync } from './group-sync.js';
 
 /** An open part file, shared by the chunks being written to it. */
 interface Part {
@@ -10,10 +11,8 @@ interface Part {
   /** Operations under way (writes, syncs); the handle is closed only when there are none. */
   users: number;
   idle: NodeJS.Timeout | undefined;
-  /** The datasync under way; it covers every write that completed before it started. */
-  syncing: Promise<void> | undefined;
-  /** The datasync that starts when the running one ends (for writes completed meanwhile). */
-  next: Promise<void> | undefined;
+  /** fdatasync of the handle, shared by the writes completed before it started. */
+  sync: GroupSync;
   /** Called when users drops to 0 (close waits for the operations under way). */
   drained: Array<() => void>;
 }
@@ -49,7 +48,7 @@ export class FileStore {
         const { bytesWritten } = await fh.write(data, written, data.length - written, offsetBytes + written);
         written += bytesWritten;
       }
-      await this.sync(part, fh);
+      await part.sync.sync();
     });
   }
 
@@ -57,8 +56,7 @@ export class FileStore {
   async truncatePart(id: DeviceId, fileId: string, sizeBytes: number): Promise<void> {
     await this.using(id, fileId, async (fh, part) => {
       // Writes still syncing finish first; the full sync below covers the size too.
-      await part.syncing?.catch(() => undefined);
-      await part.next?.catch(() => undefined);
+      await part.sync.settled();
       await fh.truncate(sizeBytes);
       await fh.sync();
     });
@@ -105,7 +103,13 @@ export class FileStore {
       const fh = mkdir(dirname(path), { recursive: true }).then(() =>
         open(path, constants.O_RDWR | constants.O_CREAT, 0o640),
       );
-      part = { fh, users: 0, idle: undefined, syncing: undefined, next: undefined, drained: [] };
+      part = {
+        fh,
+        users: 0,
+        idle: undefined,
+        sync: new GroupSync(async () => (await fh).datasync()),
+        drained: [],
+      };
       this.parts.set(path, part);
       fh.catch(() => {
         if (this.parts.get(path) === part) this.parts.delete(path);
@@ -127,25 +131,6 @@ export class FileStore {
         }
       }
     }
-  }
-
-  /** Group commit: resolves after an fdatasync that started after the caller's write completed. */
-  private sync(part: Part, fh: FileHandle): Promise<void> {
-    const start = (): Promise<void> => {
-      const run = fh.datasync().finally(() => {
-        if (part.syncing === run) part.syncing = undefined;
-      });
-      part.syncing = run;
-      return run;
-    };
-    if (!part.syncing) return start();
-    part.next ??= part.syncing
-      .catch(() => undefined)
-      .then(() => {
-        part.next = undefined;
-        return start();
-      });
-    return part.next;
   }
 
   /**

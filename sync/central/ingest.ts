@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { Logger } from '../../daemon/log.js';
 import {
   FILE_CHECKSUM_MISMATCH as CHECKSUM_MISMATCH,
@@ -7,7 +6,7 @@ import {
   FILE_OK as OK,
   FILE_UNSPECIFIED as UNSPECIFIED,
 } from '../file-codes.js';
-import { sha256 } from '../file-hash.js';
+import { OrderedHasher, sha256 } from '../file-hash.js';
 import {
   type AckMessage,
   type FileResponse,
@@ -88,10 +87,7 @@ export class Ingest {
   private readonly fileQueues = new Map<string, Promise<void>>();
   private readonly segmentsInFlight = new Set<Promise<void>>();
   /** Running whole-file sha256 per file being received in order (bounded by files in progress). */
-  private readonly hashing = new Map<
-    string,
-    { hash: Hash; upToBytes: number; sizeBytes: number; waiting: Map<number, Buffer>; waitingBytes: number }
-  >();
+  private readonly hashing = new Map<string, { hasher: OrderedHasher; sizeBytes: number }>();
   private flushChain: Promise<void> = Promise.resolve();
   /** Chunks on disk waiting to be recorded, committed together (one transaction per batch). */
   private chunkRows: Array<{ chunk: NewChunk; done: (err?: Error) => void }> = [];
@@ -281,13 +277,7 @@ export class Ingest {
       );
       const key = `${id.site}/${id.device}/${fileId}`;
       if ((await this.store.chunks(id, fileId)).length === 0) {
-        this.hashing.set(key, {
-          hash: createHash('sha256'),
-          upToBytes: 0,
-          sizeBytes: init.size,
-          waiting: new Map(),
-          waitingBytes: 0,
-        });
+        this.hashing.set(key, { hasher: new OrderedHasher(), sizeBytes: init.size });
       }
       return this.respond(id, topic, OK, 'init stored');
     }
@@ -344,9 +334,9 @@ export class Ingest {
     this.hashing.delete(key);
     // The hash kept while chunks arrived in order, else one read of the part file.
     let sum: string;
-    if (streamed && streamed.upToBytes === step.sizeBytes) {
+    if (streamed && streamed.hasher.upToBytes === step.sizeBytes) {
       await this.files.truncatePart(id, fileId, step.sizeBytes);
-      sum = streamed.hash.digest('hex');
+      sum = streamed.hasher.digest();
     } else {
       sum = await this.files.partSha256(id, fileId, step.sizeBytes);
     }
@@ -440,16 +430,8 @@ export class Ingest {
     const h = this.hashing.get(key);
     if (!h) return;
     if (offsetBytes + data.length > h.sizeBytes) return; // refused later as beyond the size
-    if (offsetBytes < h.upToBytes) return; // a resend of bytes already hashed
-    h.waitingBytes += data.length - (h.waiting.get(offsetBytes)?.length ?? 0);
-    h.waiting.set(offsetBytes, data);
-    for (let b = h.waiting.get(h.upToBytes); b !== undefined; b = h.waiting.get(h.upToBytes)) {
-      h.waiting.delete(h.upToBytes);
-      h.waitingBytes -= b.length;
-      h.hash.update(b);
-      h.upToBytes += b.length;
-    }
-    if (h.waiting.size > HASH_WAITING_MAX || h.waitingBytes > HASH_WAITING_MAX_BYTES)
+    h.hasher.add(offsetBytes, data);
+    if (h.hasher.waitingChunks > HASH_WAITING_MAX || h.hasher.waitingBytes > HASH_WAITING_MAX_BYTES)
       this.hashing.delete(key);
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import {
   DeleteObjectCommand,
@@ -7,6 +6,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { fileDigests } from '../file-hash.js';
 import type { DeviceId } from '../topics.js';
 
 /** orsight-central's S3 settings, validated (see parseS3Config). */
@@ -221,9 +221,10 @@ export class S3FileStore {
     const Key = this.key(id, fileId);
     const location = this.location(id, fileId);
     // The digests of the bytes on disk now (the upload reads the same file once more).
-    const sums = await digests(path);
-    if (sums.size !== sizeBytes || sums.sha256.toString('hex') !== sha256)
-      throw new Error(`the stored part file changed (size ${sums.size}, expected ${sizeBytes})`);
+    const { size, digests } = await fileDigests(path, ['sha256', 'md5']);
+    const sums = { sha256: digests.sha256!, md5: digests.md5! };
+    if (size !== sizeBytes || sums.sha256.toString('hex') !== sha256)
+      throw new Error(`the stored part file changed (size ${size}, expected ${sizeBytes})`);
     const md5Hex = sums.md5.toString('hex');
     const existing = await this.client.send(new HeadObjectCommand({ Bucket, Key })).catch((err: unknown) => {
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
@@ -275,21 +276,4 @@ export class S3FileStore {
 function etagAgrees(etag: string | undefined, md5Hex: string): boolean {
   const e = etag?.replaceAll('"', '').toLowerCase();
   return e === undefined || !/^[0-9a-f]{32}$/.test(e) || e === md5Hex;
-}
-
-function digests(path: string): Promise<{ size: number; sha256: Buffer; md5: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const sha = createHash('sha256');
-    const md5 = createHash('md5');
-    let size = 0;
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (d) => {
-        const b = d as Buffer;
-        size += b.length;
-        sha.update(b);
-        md5.update(b);
-      })
-      .on('error', reject)
-      .on('end', () => resolve({ size, sha256: sha.digest(), md5: md5.digest() }));
-  });
 }

@@ -65,7 +65,10 @@ describe('sync building blocks', () => {
     const h = new OrderedHasher();
     h.add(10, data.subarray(10, 20));
     h.add(20, data.subarray(20));
+    h.add(20, data.subarray(20)); // a resend of a waiting chunk is held once
+    expect([h.waitingChunks, h.waitingBytes]).toEqual([2, 16]);
     h.add(0, data.subarray(0, 10));
+    expect([h.waitingChunks, h.waitingBytes]).toEqual([0, 0]);
     h.add(0, data.subarray(0, 10)); // a resend changes nothing
     expect(h.upToBytes).toBe(26);
     expect(h.digest()).toBe(sha256(data));
