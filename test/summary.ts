@@ -8,7 +8,12 @@ let report: {
   numPendingTests: number;
   numTodoTests: number;
   numTotalTestSuites: number;
-  testResults: Array<{ status: string; message?: string; name: string; assertionResults: unknown[] }>;
+  testResults: Array<{
+    status: string;
+    message?: string;
+    name: string;
+    assertionResults: Array<{ status: string }>;
+  }>;
 };
 try {
   report = JSON.parse(readFileSync(file, 'utf8'));
@@ -17,9 +22,10 @@ try {
   process.stderr.write(`no test report at ${file}: ${(err as Error).message}\n`);
   process.exit(1);
 }
-// A test file that fails to load has no test results; count it as a failure.
+// A test file that fails to load, or whose beforeAll/afterAll hook fails, has no failed test
+// of its own (its tests are missing or reported skipped): count the file as one failure.
 const brokenFiles = report.testResults.filter(
-  (r) => r.status === 'failed' && r.assertionResults.length === 0,
+  (r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'),
 ).length;
 const failed = report.numFailedTests + brokenFiles;
 const skipped = report.numPendingTests + report.numTodoTests;
