@@ -6,8 +6,8 @@ import type { Logger } from '../daemon/log.js';
 import { ROOT } from '../daemon/paths.js';
 import { restartDelayMs } from './backoff.js';
 import type { FrameHub } from './frame-hub.js';
-import { FrameDecoder } from './frame-wire.js';
-import type { PipelinePlan } from './pipeline/plan.js';
+import { FrameClock, type FrameStream, openFrameStream } from './frame-wire.js';
+import { isPaced, type PipelinePlan } from './pipeline/plan.js';
 import type { ChildMessage, ChunkInfo, ErrorCode, ParentMessage, RecordTarget } from './protocol.js';
 import type { SourceState, SourceStatus } from './types.js';
 
@@ -82,6 +82,8 @@ export class SourceSupervisor {
   private nextRequestId = 1;
   private childExited: Promise<void> = Promise.resolve();
   private permanentFailure = false;
+  /** Counts spawns: a frame stream opened for an earlier one is not used. */
+  private generation = 0;
   /** The current process sent an error before it exited (its message is the better reason). */
   private childReportedError = false;
 
@@ -165,9 +167,39 @@ export class SourceSupervisor {
     this.lastFrameAtMs = 0;
     this.lastStats = undefined;
     this.setState('starting');
+    const generation = ++this.generation;
+    const { width, height, fps } = this.o.plan.analysis;
+    const clock = new FrameClock(!isPaced(this.o.plan.input) && fps !== null ? fps : null);
+    let seq = 0;
+    let child: ChildProcess | undefined;
+    openFrameStream(width, height, (data) => {
+      if (!child || child !== this.child) return;
+      this.onFrame();
+      const n = seq++;
+      this.o.hub.publish({ source: this.name, seq: n, tsMs: clock.stamp(n), width, height, data });
+    }).then(
+      (stream) => {
+        if (!this.running || generation !== this.generation) {
+          stream.childEnd.destroy();
+          stream.reader.destroy();
+          return;
+        }
+        child = this.forkChild(stream);
+      },
+      (err: Error) => {
+        this.o.log.error({ err }, 'cannot open the frame stream');
+        this.lastError = { code: 'SOURCE_ERROR', message: `cannot open the frame stream: ${err.message}` };
+        this.setState('lost');
+        this.scheduleRestart();
+      },
+    );
+  }
+
+  /** Forks the source process with the frame stream's other end as its fd 4. */
+  private forkChild(stream: FrameStream): ChildProcess {
     const child = fork(WORKER_ENTRY, [], {
       execArgv: ['--import', TSX_LOADER],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', stream.childEnd],
       env: {
         ...process.env,
         UV_THREADPOOL_SIZE: '16',
@@ -176,35 +208,13 @@ export class SourceSupervisor {
       },
       serialization: 'json',
     });
+    // The child has its own copy now; ours would keep the stream open after the child exits.
+    stream.childEnd.destroy();
     this.child = child;
     this.logStream(child.stdout, 'debug');
     this.logStream(child.stderr, 'warn');
-    const { width, height } = this.o.plan.analysis;
-    const decoder = new FrameDecoder(
-      (f) => {
-        if (child !== this.child) return;
-        this.onFrame();
-        this.o.hub.publish({
-          source: this.name,
-          seq: f.seq,
-          tsMs: f.tsMs,
-          width: f.width,
-          height: f.height,
-          data: f.data,
-        });
-      },
-      width * height * 3,
-    );
-    const frames = child.stdio[4] as Readable;
-    frames.on('data', (chunk: Buffer) => {
-      try {
-        decoder.push(chunk);
-      } catch (err) {
-        this.o.log.error({ err }, 'corrupt frame stream; restarting the source');
-        child.kill('SIGKILL');
-      }
-    });
-    frames.on('error', () => {});
+    stream.reader.on('error', (err) => this.o.log.warn({ err }, 'frame stream error'));
+    stream.reader.on('end', () => stream.reader.destroy());
     // Chunks a process opened and has not closed; on its exit they are orphans.
     const openChunks = new Map<string, { caseId: string; path: string; startedAtMs: number }>();
     child.on('message', (m: ChildMessage) => {
@@ -230,6 +240,7 @@ export class SourceSupervisor {
     });
     const msg: ParentMessage = { type: 'init', plan: this.o.plan, record: this.o.recordTarget() };
     child.send(msg);
+    return child;
   }
 
   private logStream(stream: Readable | null, level: 'debug' | 'warn'): void {

@@ -5,6 +5,7 @@ import { type InputPlan, isLive, isPaced, type PipelinePlan, type RecordingPlan 
 export const EL = {
   frames: 'frames',
   rate: 'rate',
+  queue: 'aqueue',
   rawOut: 'rawout',
   mux: 'mux',
   recParse: 'recparse',
@@ -63,14 +64,18 @@ function rtspSrc(input: Extract<InputPlan, { kind: 'rtsp' }>): string {
   return parts.join(' ');
 }
 
+/** Where the analysis frames go: fd 4 of the source process (the daemon's frame stream), or an
+ * appsink for a reader in the same process (offline decoding: replay, training). */
+export type FrameSink = 'fd' | 'appsink';
+
 /**
  * The source pipeline: input → decode → tee → analysis branch (rate-limited BEFORE scaling
- * and colour conversion, so dropped frames cost nothing) → appsink of RGB; and, when the
- * recording re-encodes, a leaky branch to an intervideosink from which the separate recording
- * pipeline reads. Analysis can never stall recording: both branches sit behind leaky queues
- * on live inputs.
+ * and colour conversion, so dropped frames cost nothing) → RGB frames written by fdsink to the
+ * daemon's frame stream; and, when the recording re-encodes, a leaky branch to an
+ * intervideosink from which the separate recording pipeline reads. Analysis can never stall
+ * recording: both branches sit behind leaky queues on live inputs.
  */
-export function sourceLaunch(plan: PipelinePlan, channel: string): string {
+export function sourceLaunch(plan: PipelinePlan, channel: string, frames: FrameSink = 'fd'): string {
   const decoder = word('decoder', plan.decoder, DECODERS);
   const paced = isPaced(plan.input);
   // A realtime file is paced once, before the tee (identity sync=true), like a camera: the
@@ -78,23 +83,29 @@ export function sourceLaunch(plan: PipelinePlan, channel: string): string {
   const pace = paced && !isLive(plan.input) ? ' ! identity sync=true' : '';
   const sync = false as boolean;
   const a = plan.analysis;
-  const leak = paced ? ' leaky=downstream' : '';
   const rate =
     a.fps === null
       ? ''
       : `videorate name=${EL.rate} drop-only=${paced ? 'true' : 'false'} ! video/x-raw,framerate=${int('analysis fps', a.fps, 1, 240)}/1 ! `;
-  // Live inputs: a leaky queue, so slow analysis never holds up decoding or recording. A file
-  // played as fast as possible at a fixed analysis rate needs no thread of its own: videorate
-  // drops the surplus right in the decoder's thread. Unthrottled (benchmarks): a queue, so
+  // Live inputs: a leaky queue after the rate limit (videorate counts every decoded frame), so
+  // a daemon that is behind never holds up decoding or recording: the queue keeps the newest
+  // frames and drops the older ones. A file played as fast as possible at a fixed analysis
+  // rate needs no thread of its own: videorate drops the surplus right in the decoder's thread,
+  // and the frame stream's back-pressure paces decoding. Unthrottled (benchmarks): a queue, so
   // scaling runs beside decoding.
-  const queue =
-    paced || a.fps === null ? `queue${leak} max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! ` : '';
+  const queue = paced
+    ? `queue name=${EL.queue} leaky=downstream max-size-buffers=${int('frame_pipe_max_frames', plan.framePipeMaxFrames, 1, 16)} max-size-bytes=0 max-size-time=0 ! `
+    : a.fps === null
+      ? `queue name=${EL.queue} max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! `
+      : '';
+  const sink =
+    frames === 'fd'
+      ? `fdsink name=${EL.frames} fd=4 sync=${sync} enable-last-sample=false`
+      : `appsink name=${EL.frames} sync=${sync} ${paced ? 'max-buffers=1 drop=true' : 'max-buffers=8 drop=false'} enable-last-sample=false`;
   const analysis =
-    `${queue}${rate}` +
+    `${rate}${queue}` +
     `videoscale ! video/x-raw,width=${int('analysis width', a.width, 16, 4096)},height=${int('analysis height', a.height, 16, 4096)},pixel-aspect-ratio=1/1 ! ` +
-    `videoconvert ! video/x-raw,format=RGB ! appsink name=${EL.frames} sync=${sync} ` +
-    (paced ? 'max-buffers=1 drop=true' : 'max-buffers=8 drop=false') +
-    ' enable-last-sample=false';
+    `videoconvert ! video/x-raw,format=RGB ! ${sink}`;
   const input = `${inputChain(plan.input, decoder)}${pace}`;
   if (plan.recording?.mode !== 'encode') return `${input} ! ${analysis}`;
   const record =

@@ -1,17 +1,14 @@
 /**
  * Entry of one source process (forked by the daemon, one per source). It runs the source's
- * GStreamer pipeline, writes analysis frames to fd 4, reports state over IPC, and runs the
+ * GStreamer pipeline, whose fdsink writes the analysis frames to fd 4 (the daemon's frame
+ * stream: no JavaScript per frame here), reports state and counters over IPC, and runs the
  * recording pipeline while the daemon asks for one. A crash here costs this source only.
  */
-import { writevSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { encodeHeader } from '../frame-wire.js';
 import { EL, type RawCaps, sourceLaunch } from '../pipeline/build.js';
-import { isPaced, type PipelinePlan } from '../pipeline/plan.js';
+import type { PipelinePlan } from '../pipeline/plan.js';
 import type { ChildMessage, ParentMessage, RecordTarget } from '../protocol.js';
 import { classifyError } from './classify.js';
 import {
-  type GstAppSink,
   type GstElement,
   type GstMessage,
   type GstPipeline,
@@ -21,7 +18,6 @@ import {
 } from './gst.js';
 import { RecordingSession } from './recorder.js';
 
-const FRAME_FD = 4;
 const RECORDINGS_ROOT = process.env.ORSIGHT_RECORDINGS_ROOT ?? '/';
 const STOP_TIMEOUT_MS = Number(process.env.ORSIGHT_CHILD_STOP_TIMEOUT_MS ?? 4000);
 
@@ -49,23 +45,18 @@ async function flushSends(timeoutMs: number): Promise<void> {
 
 class SourceWorker {
   private pipeline: GstPipeline | undefined;
-  private sink: GstAppSink | undefined;
+  private sink: GstElement | undefined;
   private rate: GstElement | undefined;
+  private queue: GstElement | undefined;
   private rawOut: GstElement | undefined;
-  private out: Socket | undefined;
   private readonly channel = `orsight-${process.pid}`;
-  private seq = 0;
-  private framesOut = 0;
-  private framesDropped = 0;
-  private firstFrameWallMs = 0;
-  private lastTsMs = 0;
   private live = false;
+  private firstFrameTimer: NodeJS.Timeout | undefined;
   private wanted: RecordTarget | null = null;
   private session: RecordingSession | undefined;
   private shuttingDown = false;
   private statsTimer: NodeJS.Timeout | undefined;
   private loopArmed = false;
-  private eosSeen = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly plan: PipelinePlan) {}
@@ -84,118 +75,47 @@ class SourceWorker {
       this.exit(3);
       return;
     }
-    this.sink = this.pipeline.findChild(EL.frames) as GstAppSink;
+    this.sink = this.pipeline.findChild(EL.frames);
     this.rate = this.pipeline.findChild(EL.rate);
+    this.queue = this.pipeline.findChild(EL.queue);
     this.rawOut = this.pipeline.findChild(EL.rawOut);
-    this.out = new Socket({ fd: FRAME_FD, readable: false, writable: true });
-    this.out.on('error', () => this.shutdown(0));
     this.pipeline.pollBus((m) => this.onBus(m));
     this.pipeline.play();
     send({ type: 'started', atMs: performance.timeOrigin + performance.now() });
-    this.pull();
+    // Recording starts once frames flow (a camera that never delivers is not recorded).
+    this.firstFrameTimer = setInterval(() => {
+      if (this.framesWritten() === 0) return;
+      clearInterval(this.firstFrameTimer);
+      this.live = true;
+      this.maybeStartRecording();
+    }, 20);
     this.statsTimer = setInterval(() => this.sendStats(), this.plan.statusIntervalMs);
   }
 
-  private sendStats(): void {
-    const framesIn = this.rate ? Number(this.rate.in ?? 0) : this.seq;
-    send({
-      type: 'stats',
-      framesIn,
-      framesOut: this.framesOut,
-      framesDropped: this.framesDropped,
-      atMs: Date.now(),
-    });
-  }
-
-  /** Whole ms since the epoch (the database stores integers), strictly increasing per source. */
-  private frameTimestamp(): number {
-    const fps = this.plan.analysis.fps;
-    // As fast as possible: media time (videorate makes it seq/fps) mapped from the first frame.
-    // Live or realtime: arrival on a monotonic clock mapped to the wall clock (immune to NTP steps).
-    const t =
-      !isPaced(this.plan.input) && fps !== null
-        ? this.firstFrameWallMs + (this.seq * 1000) / fps
-        : performance.timeOrigin + performance.now();
-    const ms = Math.round(t);
-    return ms > this.lastTsMs ? ms : this.lastTsMs + 1;
-  }
-
-  private pull(): void {
-    this.sink!.pull((buf) => this.onFrame(buf));
-  }
-
-  private onFrame(buf: Buffer | null): void {
-    if (this.shuttingDown || this.eosSeen) return;
-    if (!buf) {
-      // Not yet PAUSED/PLAYING (appsink answers null at once) or flushing for a seek: ask again.
-      setTimeout(() => this.pull(), 20);
-      return;
-    }
-    if (this.seq === 0) this.firstFrameWallMs = performance.timeOrigin + performance.now();
-    const tsMs = this.frameTimestamp();
-    this.lastTsMs = tsMs;
-    if (!this.live) {
-      this.live = true;
-      this.maybeStartRecording();
-    }
-    const { width, height } = this.plan.analysis;
-    const out = this.out!;
-    const header = encodeHeader(this.seq, tsMs, width, height, buf.length);
-    if (!isPaced(this.plan.input)) {
-      // As fast as possible: never drop; the daemon's pace is the pipeline's pace.
-      this.writeFrame(header, buf);
-      this.framesOut++;
-      this.seq++;
-      // Keep decoding while a few frames are in flight; wait for the daemon beyond that.
-      if (out.writableLength <= 4 * buf.length) this.pull();
-      else out.once('drain', () => this.pull());
-      return;
-    }
-    // Live: bounded. If the daemon has not taken the last frames yet, this one is dropped (counted).
-    if (out.writableLength > this.plan.framePipeMaxFrames * buf.length) {
-      this.framesDropped++;
-    } else {
-      this.writeFrame(header, buf);
-      this.framesOut++;
-    }
-    this.seq++;
-    this.pull();
+  /** Frames fdsink has written to the daemon's frame stream. */
+  private framesWritten(): number {
+    const stats = String(this.sink?.stats ?? '');
+    return Number(/rendered=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
   }
 
   /**
-   * Header and pixels in one writev. While nothing is queued in the socket, straight onto the
-   * pipe with a non-blocking writev (no stream bookkeeping, no write callbacks per frame); what
-   * the pipe does not take (it is full) is queued in the socket in order, and later frames go
-   * through the socket until its queue has drained.
+   * Counters from the pipeline's own elements: videorate counts the decoded frames in and the
+   * analysis frames out; what the leaky queue dropped (the daemon was behind) is what went
+   * out of videorate and neither reached the frame stream nor waits in the queue (less the one
+   * frame that may be in the scaler).
    */
-  private writeFrame(header: Buffer, pixels: Buffer): void {
-    const out = this.out!;
-    if (out.writableLength === 0 && !out.destroyed) {
-      let n = 0;
-      try {
-        n = writevSync(FRAME_FD, [header, pixels]);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
-          // The daemon closed the pipe: as the socket's 'error' would.
-          void this.shutdown(0);
-          return;
-        }
-      }
-      if (n === header.length + pixels.length) return;
-      if (n >= header.length) {
-        out.write(pixels.subarray(n - header.length));
-        return;
-      }
-      out.cork();
-      out.write(header.subarray(n));
-      out.write(pixels);
-      out.uncork();
-      return;
-    }
-    out.cork(); // header and pixels in one writev
-    out.write(header);
-    out.write(pixels);
-    out.uncork();
+  private sendStats(): void {
+    const written = this.framesWritten();
+    const framesIn = this.rate ? Number(this.rate.in ?? 0) : written;
+    const rated = this.rate ? Number(this.rate.out ?? 0) : written;
+    const queued = this.queue ? Number(this.queue['current-level-buffers'] ?? 0) : 0;
+    send({
+      type: 'stats',
+      framesIn,
+      framesOut: written,
+      framesDropped: Math.max(0, rated - written - queued - 1),
+      atMs: Date.now(),
+    });
   }
 
   private onBus(msg: GstMessage): void {
@@ -232,7 +152,6 @@ class SourceWorker {
   }
 
   private async endOfStream(): Promise<void> {
-    this.eosSeen = true;
     if (this.plan.input.kind === 'rtsp' || this.plan.input.kind === 'v4l2') {
       send({
         type: 'error',
@@ -323,23 +242,12 @@ class SourceWorker {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     clearInterval(this.statsTimer);
+    clearInterval(this.firstFrameTimer);
     clearTimeout(this.retryTimer);
     await this.session?.stop(STOP_TIMEOUT_MS);
+    // fdsink has written every frame it took; what is in the socket stays readable after exit.
     this.pipeline?.stop();
-    await this.drainFrames(1000);
     this.exit(code);
-  }
-
-  /** Lets the frames already written reach the daemon (the last ones of a file, say). */
-  private async drainFrames(timeoutMs: number): Promise<void> {
-    const out = this.out;
-    if (!out || out.destroyed || out.writableLength === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise((r) => out.once('drain', r)),
-      new Promise((r) => (timer = setTimeout(r, timeoutMs))),
-    ]);
-    clearTimeout(timer);
   }
 
   private exit(code: number): void {

@@ -106,7 +106,7 @@ export const captureSection = Section(
     sim_fps: Int('sim without a video path: test-pattern frame rate.', 25, 1, 60),
     status_interval_ms: Int('How often each source reports its counters (fps, drops).', 1000, 100, 60000),
     frame_pipe_max_frames: Int(
-      'Analysis frames a source process may have in flight to the daemon before it drops the newest.',
+      'Analysis frames a live source holds for the daemon (a leaky queue) before it drops the oldest.',
       2,
       1,
       16,

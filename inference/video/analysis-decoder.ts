@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { rgbStride, unpadRgb } from '../../capture/frame-wire.js';
 import type { AnalysisFrame } from '../../capture/index.js';
 import { EL, sourceLaunch } from '../../capture/pipeline/build.js';
 import type { H264Decoder, PipelinePlan } from '../../capture/pipeline/plan.js';
@@ -56,7 +57,7 @@ export function analysisLaunch(o: DecodeOptions): string {
     framePipeMaxFrames: 2,
     statusIntervalMs: 1000,
   };
-  return sourceLaunch(plan, `${o.source}-analysis`);
+  return sourceLaunch(plan, `${o.source}-analysis`, 'appsink');
 }
 
 /**
@@ -72,20 +73,14 @@ export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<An
     if (msg.type === 'error') busError = String(msg.message ?? msg.debug ?? 'pipeline error');
   });
   pipeline.play();
-  const rowBytes = o.width * 3;
-  const stride = Math.ceil(rowBytes / 4) * 4;
   const startMs = o.startMs ?? 0;
   try {
     for (let seq = 0; ; seq++) {
       const buf = await new Promise<Buffer | null>((resolve) => sink.pull((b) => resolve(b)));
       if (!buf) break;
-      let data: Uint8Array;
-      if (stride === rowBytes) data = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
-      else {
-        data = new Uint8Array(rowBytes * o.height);
-        for (let y = 0; y < o.height; y++)
-          data.set(buf.subarray(y * stride, y * stride + rowBytes), y * rowBytes);
-      }
+      const raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      // The frame owns its pixels (the binding's buffer is not ours to keep).
+      const data = rgbStride(o.width) === o.width * 3 ? raw.slice() : unpadRgb(raw, o.width, o.height);
       yield {
         source: o.source,
         seq,

@@ -3,10 +3,10 @@
  *
  * On one generated 1080p30 H.264 file, in one run:
  * - ratio: frames/s of the Node path (a real source process: decode → scale to 224×224 RGB in
- *   GStreamer → frames over the frame pipe into this process, unthrottled) ÷ frames/s of the same
+ *   GStreamer → fdsink → the daemon's frame stream → read into this process, unthrottled) ÷ frames/s of the same
  *   pipeline string under `gst-launch-1.0 … ! fakesink sync=false`. gst-launch: its own
  *   "Execution ended after" (PLAYING → EOS); Node: from PLAYING as the source process saw it to
- *   the last frame's arrival in this process. Both divide all 600 frames by that time.
+ *   the last frame's arrival in this process. Both divide all the frames by that time.
  * - costRatio: CPU seconds of a source with analysis at 5 fps (recording off) ÷ CPU seconds of
  *   decoding alone (`… ! avdec_h264 ! fakesink`). The source's CPU is read from /proc between its
  *   play() and EOS (the Node/tsx start-up is not pipeline work; preroll is); gst-launch's CPU is the whole
@@ -16,9 +16,8 @@ import { execFile, fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { FrameDecoder } from '../../capture/frame-wire.js';
+import { openFrameStream } from '../../capture/frame-wire.js';
 import { sourceLaunch } from '../../capture/pipeline/build.js';
 import type { PipelinePlan } from '../../capture/pipeline/plan.js';
 import type { ChildMessage, ParentMessage } from '../../capture/protocol.js';
@@ -110,28 +109,26 @@ function benchPlan(file: string, width: number, height: number, fps: number | nu
   };
 }
 
-function nodeSource(file: string, width: number, height: number, fps: number | null): Promise<NodeRun> {
+async function nodeSource(file: string, width: number, height: number, fps: number | null): Promise<NodeRun> {
   const plan = benchPlan(file, width, height, fps);
+  let frames = 0;
+  let frameBytes = 0;
+  let tLast = 0;
+  // The daemon's own frame stream: the source pipeline's fdsink writes, this process reads.
+  const stream = await openFrameStream(width, height, (data) => {
+    frames++;
+    frameBytes = data.byteLength;
+    tLast = performance.now();
+  });
   return new Promise((resolve, reject) => {
     const child = fork(WORKER, [], {
       execArgv: ['--import', TSX],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', stream.childEnd],
       env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
     });
-    let frames = 0;
-    let frameBytes = 0;
+    stream.childEnd.destroy();
     let t0 = 0;
-    let tLast = 0;
     let cpu0 = 0;
-    const decoder = new FrameDecoder(
-      (f) => {
-        frames++;
-        frameBytes = f.data.byteLength;
-        tLast = performance.now();
-      },
-      width * height * 3,
-    );
-    (child.stdio[4] as Readable).on('data', (c: Buffer) => decoder.push(c));
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'started') {
         cpu0 = cpuOf(child.pid!);
@@ -141,13 +138,15 @@ function nodeSource(file: string, width: number, height: number, fps: number | n
         t0 = m.atMs - performance.timeOrigin;
       } else if (m.type === 'eos') {
         const cpu1 = cpuOf(child.pid!);
-        child.once('exit', () =>
+        // Every frame was written before EOS; the last ones are read by the time the stream ends.
+        stream.reader.once('close', () =>
           resolve({ frames, playSeconds: (tLast - t0) / 1000, cpuSeconds: cpu1 - cpu0, frameBytes }),
         );
       } else if (m.type === 'error') {
         reject(new Error(`${m.code}: ${m.message}`));
       }
     });
+    stream.reader.on('end', () => stream.reader.destroy());
     child.send({ type: 'init', plan, record: null } satisfies ParentMessage);
   });
 }
@@ -165,10 +164,10 @@ export async function run(args: string[]): Promise<unknown> {
   const file = await fixture(seconds);
   const frames = seconds * 30;
   const src = `filesrc location=${file} ! qtdemux ! h264parse ! avdec_h264`;
-  // The baseline is the source process's own pipeline string, its appsink replaced by a fakesink.
+  // The baseline is the source process's own pipeline string, its fdsink replaced by a fakesink.
   const unthrottled = benchPlan(file, 224, 224, null);
   const scaled = sourceLaunch(unthrottled, 'bench')
-    .replace(/appsink name=frames [^!]*$/, 'fakesink sync=false')
+    .replace(/fdsink name=frames [^!]*$/, 'fakesink sync=false')
     .replace(/location="([^"]*)"/, 'location=$1');
 
   const rounds = arg(args, '--rounds', 7);

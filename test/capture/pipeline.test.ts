@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { restartDelayMs } from '../../capture/backoff.js';
 import { FrameHub } from '../../capture/frame-hub.js';
-import { encodeHeader, FrameDecoder, type WireFrame } from '../../capture/frame-wire.js';
+import { FrameClock, openFrameStream } from '../../capture/frame-wire.js';
 import {
   chooseDecoder,
   chooseEncoder,
@@ -54,7 +54,7 @@ describe('pipeline strings', () => {
     const launch = sourceLaunch(
       plan({ kind: 'file', path: evil, realtime: false, loop: false }),
       'ch',
-    ).replace(/appsink name=frames [^!]*$/, 'fakesink');
+    ).replace(/fdsink name=frames [^!]*$/, 'fakesink');
     // Parsed exactly as the source process parses it (gst_parse_launch via gstreamer-superficial).
     const r = spawnSync(process.execPath, ['-e', PLAY_TO_EOS], {
       encoding: 'utf8',
@@ -239,24 +239,58 @@ describe('restart back-off', () => {
   });
 });
 
-describe('frame wire', () => {
-  it('reassembles frames from chunks of any size', () => {
-    const got: WireFrame[] = [];
-    const dec = new FrameDecoder((f) => got.push(f), 1000);
-    const a = new Uint8Array(300).fill(7);
-    const b = new Uint8Array(300).fill(9);
-    const wire = Buffer.concat([
-      encodeHeader(1, 1000.5, 10, 10, 300),
-      a,
-      encodeHeader(2, 1200.25, 10, 10, 300),
-      b,
+describe('frame stream', () => {
+  const writeAll = async (end: import('node:net').Socket, bytes: Buffer, piece: number) => {
+    for (let i = 0; i < bytes.length; i += piece) end.write(bytes.subarray(i, i + piece));
+    await new Promise<void>((r) => end.end(r));
+  };
+
+  it('delivers whole frames in order from writes of any size, each in its own buffer', async () => {
+    const got: Uint8Array[] = [];
+    const s = await openFrameStream(20, 5, (d) => got.push(d)); // 60-byte rows: no padding
+    const ended = new Promise((r) => s.reader.once('end', r));
+    const frames = [1, 2, 3].map((v) => Buffer.alloc(300, v));
+    await writeAll(s.childEnd, Buffer.concat(frames), 7);
+    await ended;
+    s.reader.destroy();
+    expect(got.map((f) => [f[0], f[299], f.byteLength, f.byteOffset, f.buffer.byteLength])).toEqual([
+      [1, 1, 300, 0, 300],
+      [2, 2, 300, 0, 300],
+      [3, 3, 300, 0, 300],
     ]);
-    for (let i = 0; i < wire.length; i += 7) dec.push(wire.subarray(i, i + 7));
-    expect(got.map((f) => [f.seq, f.tsMs, f.data[0], f.data.byteLength, f.data.byteOffset])).toEqual([
-      [1, 1000.5, 7, 300, 0],
-      [2, 1200.25, 9, 300, 0],
+  });
+
+  it('strips the row padding GStreamer adds to RGB rows of a width that is not a multiple of 4', async () => {
+    const got: Uint8Array[] = [];
+    const s = await openFrameStream(5, 2, (d) => got.push(d)); // 15 bytes a row, 16 on the wire
+    const ended = new Promise((r) => s.reader.once('end', r));
+    const wire = Buffer.alloc(32, 0xee);
+    for (let i = 0; i < 15; i++) {
+      wire[i] = i;
+      wire[16 + i] = 100 + i;
+    }
+    await writeAll(s.childEnd, wire, 5);
+    await ended;
+    s.reader.destroy();
+    expect(got).toHaveLength(1);
+    expect([...got[0]!]).toEqual([
+      ...Array.from({ length: 15 }, (_, i) => i),
+      ...Array.from({ length: 15 }, (_, i) => 100 + i),
     ]);
-    expect(() => dec.push(Buffer.alloc(24))).toThrow(/magic/);
+  });
+
+  it('stamps media time for a file played as fast as possible, arrival time otherwise; always increasing', () => {
+    const media = new FrameClock(5);
+    const t0 = media.stamp(0);
+    expect(media.stamp(1)).toBe(t0 + 200);
+    expect(media.stamp(10)).toBe(t0 + 2000);
+    const live = new FrameClock(null);
+    const a = live.stamp(0);
+    const b = live.stamp(1);
+    const c = live.stamp(2);
+    expect(Math.abs(a - Date.now())).toBeLessThan(1000);
+    expect(b).toBeGreaterThan(a);
+    expect(c).toBeGreaterThan(b);
   });
 });
 
