@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../daemon/log.js';
 import type { Db } from '../daemon/store/index.js';
 import { backoffMs } from './backoff.js';
-import { RESTART_FILE_CODES } from './file-codes.js';
+import { FILE_CHECKSUM_MISMATCH, RESTART_FILE_CODES } from './file-codes.js';
 import { OrderedHasher, sha256, sha256File } from './file-hash.js';
 import type { FileResponseWaiter } from './file-responses.js';
 import type { FileInit, FileMeta } from './messages.js';
@@ -29,6 +29,9 @@ interface RecordingRow {
   path: string;
   started_at: number;
   duration_ms: number;
+  size_bytes: number | null;
+  /** Hashed when the chunk was closed (null for rows from before, or a chunk cut short). */
+  sha256: string | null;
 }
 
 interface FileState {
@@ -105,7 +108,7 @@ export class FileUploader {
     const rec = recordingId
       ? (this.db
           .prepare(
-            'SELECT id, case_id, source_name, path, started_at, duration_ms FROM recordings WHERE id = ?',
+            'SELECT id, case_id, source_name, path, started_at, duration_ms, size_bytes, sha256 FROM recordings WHERE id = ?',
           )
           .get(recordingId) as RecordingRow | undefined)
       : undefined;
@@ -188,6 +191,10 @@ export class FileUploader {
       if (sizeBytes === 0) break;
     }
     const fh = await open(path, 'r');
+    // Chunk buffers are reused once headquarters acknowledged their chunk (by then the broker
+    // has acknowledged the publish, so the MQTT client no longer holds it): no fresh megabyte
+    // of memory per chunk to fault in and collect.
+    const spare: Buffer[] = [];
     try {
       let next = 0;
       const worker = async () => {
@@ -196,7 +203,8 @@ export class FileUploader {
           const offset = offsets[next++]!;
           const len = Math.min(state.chunk_bytes, sizeBytes - offset);
           // Filled completely by the read below (a short read throws).
-          const buf = Buffer.allocUnsafe(len);
+          const whole = spare.pop() ?? Buffer.allocUnsafeSlow(state.chunk_bytes);
+          const buf = whole.subarray(0, len);
           const { bytesRead } = await fh.read(buf, 0, len, offset);
           if (bytesRead !== len) throw new Error(`short read at ${offset}: the file changed`);
           const sum = sha256(buf);
@@ -220,6 +228,8 @@ export class FileUploader {
           );
           this.bytesSent += len;
           if (this.current) this.current.ackedBytes += len;
+          // Not while the running whole-file hash may still hold it (a chunk ahead of its turn).
+          if (!ordered || ordered.upToBytes >= offset + len) spare.push(whole);
         }
       };
       const workers = Array.from({ length: Math.min(this.options.chunkWindow, offsets.length) }, worker);
@@ -238,6 +248,11 @@ export class FileUploader {
           : saveSha(await sha256File(path)));
       await this.request(`${root}/fin/${sizeBytes}/${await wholeSha}`, Buffer.alloc(0));
     } catch (err) {
+      if (await this.changedSinceRecording(err, rec, path)) {
+        this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(state.file_id);
+        this.drop(item, 'corrupt:changed_since_recording');
+        return;
+      }
       this.restartIfAsked(err, state.file_id);
       throw err;
     }
@@ -248,6 +263,23 @@ export class FileUploader {
     })();
     this.filesDone += 1;
     this.log.info({ fileId: state.file_id, sizeBytes }, 'file uploaded and stored at headquarters');
+  }
+
+  /**
+   * Headquarters found the whole file's sha256 different from the one taken when the chunk was
+   * recorded. If the file on disk no longer hashes to it either, the video changed after it was
+   * recorded (disk fault, tampering): it is not uploaded as if it were the recording, and IT
+   * sees why in the log and the outbox. Otherwise the transfer went wrong: start over.
+   */
+  private async changedSinceRecording(err: unknown, rec: RecordingRow, path: string): Promise<boolean> {
+    if ((err as { reasonCode?: number }).reasonCode !== FILE_CHECKSUM_MISMATCH || !rec.sha256) return false;
+    const actual = await sha256File(path).catch(() => undefined);
+    if (actual === undefined || actual === rec.sha256) return false;
+    this.log.error(
+      { recordingId: rec.id, recorded: rec.sha256, onDisk: actual },
+      'recording changed on disk since it was recorded (sha256 differs); not uploaded',
+    );
+    return true;
   }
 
   /** Headquarters' copy no longer matches what we recorded: start this file over. */
@@ -276,8 +308,9 @@ export class FileUploader {
       .get(fileId) as FileState | undefined;
     if (existing && existing.size_bytes === sizeBytes) return existing;
     if (existing) this.db.prepare('DELETE FROM sync_files WHERE file_id = ?').run(fileId);
-    // The whole-file sha256 is computed while the chunks go out (see upload); '' = not yet.
-    const sum = '';
+    // The whole-file sha256 taken when the chunk was closed, when the file still has that size;
+    // else it is computed while the chunks go out (see upload); '' = not yet.
+    const sum = rec.sha256 && rec.size_bytes === sizeBytes ? rec.sha256 : '';
     const state: FileState = {
       file_id: fileId,
       size_bytes: sizeBytes,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../daemon/bus.js';
@@ -177,6 +177,61 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
         disk: { freeBytes: expect.any(Number) },
       });
       expect(text()).toContain('case fully synced to headquarters');
+    } finally {
+      await part.stop();
+      store.close();
+    }
+  });
+
+  it('a video that changed on disk after it was recorded is not uploaded as the recording; IT sees why', async () => {
+    const dataDir = tempDir();
+    const store = openStore(dataDir);
+    const { log, text } = captureLog();
+    const part = makeSync(deviceConfig(broker, 'site-a', 'or-2', dataDir), store, log);
+    await part.start();
+    try {
+      const w = new CaseWriter(store.db, dataDir);
+      const caseId = w.startCase();
+      // Recorded (row with its sha256), then changed in place: same size, one byte different.
+      const rec = w.recording(caseId, 200_000);
+      const path = join(dataDir, 'recordings', caseId, 'endoscope', `${rec.id}.mp4`);
+      const changed = Buffer.from(rec.data);
+      changed[123_456] = changed[123_456]! ^ 0xff;
+      writeFileSync(path, changed);
+      const intact = w.recording(caseId, 200_000);
+      w.endCase(caseId);
+
+      const row = await waitFor(
+        () =>
+          store.db
+            .prepare(
+              `SELECT drop_reason FROM outbox WHERE kind = 'file' AND dropped_at IS NOT NULL AND CAST(payload AS TEXT) LIKE ?`,
+            )
+            .get(`%${rec.id}%`) as { drop_reason: string } | undefined,
+        30_000,
+        'the changed video refused',
+      );
+      expect(row.drop_reason).toBe('corrupt:changed_since_recording');
+      expect(text()).toContain('recording changed on disk since it was recorded');
+      await waitFor(
+        () => {
+          const d = centralDb(centralDir);
+          const f = d.prepare(`SELECT state FROM files WHERE recording_id = ?`).get(intact.id) as
+            | { state: string }
+            | undefined;
+          d.close();
+          return f?.state === 'complete';
+        },
+        30_000,
+        'the intact video stored',
+      );
+      // Headquarters never completed the changed file.
+      const d = centralDb(centralDir);
+      const f = d.prepare(`SELECT state FROM files WHERE recording_id = ?`).get(rec.id) as
+        | { state: string }
+        | undefined;
+      d.close();
+      expect(f?.state).not.toBe('complete');
     } finally {
       await part.stop();
       store.close();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -196,9 +196,19 @@ export class CaseWriter {
     writeFileSync(join(this.dataDir, 'recordings', rel), data);
     this.db
       .prepare(
-        'INSERT INTO recordings (id, case_id, source_name, path, started_at, duration_ms, size_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO recordings (id, case_id, source_name, path, started_at, duration_ms, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(id, caseId, 'endoscope', rel, startedAt, 10_000, sizeBytes);
+      // As capture stores a closed chunk: with its sha256.
+      .run(
+        id,
+        caseId,
+        'endoscope',
+        rel,
+        startedAt,
+        10_000,
+        sizeBytes,
+        createHash('sha256').update(data).digest('hex'),
+      );
     return { id, data };
   }
 
