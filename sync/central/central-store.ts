@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordEnvelope } from '../messages.js';
@@ -61,19 +61,31 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 export class CentralStore implements CentralBackend {
   /** fdatasync of the WAL file, shared by the commits finished before it started (see addChunks). */
   private readonly walSync = new GroupSync(async () => {
-    const fh = await open(`${this.db.name}-wal`, 'r');
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
+    // Opened once: the WAL file stays while this connection is open (SQLite resets it in place).
+    this.walFile ??= open(`${this.db.name}-wal`, 'r');
+    this.walFile.catch(() => {
+      this.walFile = undefined;
+    });
+    await (await this.walFile).datasync();
   });
+  private walFile: Promise<FileHandle> | undefined;
+  /** Prepared once per SQL text (preparing costs more than running these statements). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
     readonly db: CentralDb,
     /** WAL mode (else chunk rows are committed with synchronous=FULL, see addChunks). */
     private readonly wal: boolean,
   ) {}
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   static open(file: string): CentralStore {
     mkdirSync(dirname(file), { recursive: true });
@@ -89,10 +101,10 @@ export class CentralStore implements CentralBackend {
     batch: ReadonlyArray<{ id: DeviceId; env: RecordEnvelope }>,
     nowMs: number,
   ): Promise<StoredBatch> {
-    const msg = this.db.prepare(
+    const msg = this.stmt(
       'INSERT INTO messages (site, device, msg_id, seq, received_at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
-    const rec = this.db.prepare(
+    const rec = this.stmt(
       `INSERT INTO records (site, device, kind, record_id, case_id, seq, msg_id, payload, received_at_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (site, device, kind, record_id) DO UPDATE SET
@@ -134,12 +146,10 @@ export class CentralStore implements CentralBackend {
   }
 
   private touch(id: DeviceId, nowMs: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO devices (site, device, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?)
+    this.stmt(
+      `INSERT INTO devices (site, device, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?)
          ON CONFLICT (site, device) DO UPDATE SET last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)`,
-      )
-      .run(id.site, id.device, nowMs, nowMs);
+    ).run(id.site, id.device, nowMs, nowMs);
   }
 
   async setStatus(
@@ -151,18 +161,19 @@ export class CentralStore implements CentralBackend {
     nowMs: number,
   ): Promise<void> {
     this.touch(id, nowMs);
-    this.db
-      .prepare(
-        'UPDATE devices SET state = ?, versions = ?, model = ?, status_at_ms = ? WHERE site = ? AND device = ?',
-      )
-      .run(state, JSON.stringify(versions), model, atMs, id.site, id.device);
+    this.stmt(
+      'UPDATE devices SET state = ?, versions = ?, model = ?, status_at_ms = ? WHERE site = ? AND device = ?',
+    ).run(state, JSON.stringify(versions), model, atMs, id.site, id.device);
   }
 
   async setTelemetry(id: DeviceId, telemetry: unknown, nowMs: number): Promise<void> {
     this.touch(id, nowMs);
-    this.db
-      .prepare('UPDATE devices SET telemetry = ?, telemetry_at_ms = ? WHERE site = ? AND device = ?')
-      .run(JSON.stringify(telemetry), nowMs, id.site, id.device);
+    this.stmt('UPDATE devices SET telemetry = ?, telemetry_at_ms = ? WHERE site = ? AND device = ?').run(
+      JSON.stringify(telemetry),
+      nowMs,
+      id.site,
+      id.device,
+    );
   }
 
   async file(id: DeviceId, fileId: string): Promise<FileRow | undefined> {
@@ -170,11 +181,9 @@ export class CentralStore implements CentralBackend {
   }
 
   private fileSync(id: DeviceId, fileId: string): FileRow | undefined {
-    return this.db
-      .prepare(
-        'SELECT site, device, file_id, case_id, recording_id, name, size_bytes, sha256, state, path FROM files WHERE site = ? AND device = ? AND file_id = ?',
-      )
-      .get(id.site, id.device, fileId) as FileRow | undefined;
+    return this.stmt(
+      'SELECT site, device, file_id, case_id, recording_id, name, size_bytes, sha256, state, path FROM files WHERE site = ? AND device = ? AND file_id = ?',
+    ).get(id.site, id.device, fileId) as FileRow | undefined;
   }
 
   /** init: remembers the file (idempotent; a different size or checksum restarts it). */
@@ -195,26 +204,26 @@ export class CentralStore implements CentralBackend {
       this.touch(id, nowMs);
       const existing = this.fileSync(id, fileId);
       if (existing && existing.size_bytes === f.sizeBytes && existing.sha256 === f.sha256) return;
-      this.db
-        .prepare('DELETE FROM file_chunks WHERE site = ? AND device = ? AND file_id = ?')
-        .run(id.site, id.device, fileId);
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO files (site, device, file_id, case_id, recording_id, name, size_bytes, sha256, meta, state, created_at_ms)
+      this.stmt('DELETE FROM file_chunks WHERE site = ? AND device = ? AND file_id = ?').run(
+        id.site,
+        id.device,
+        fileId,
+      );
+      this.stmt(
+        `INSERT OR REPLACE INTO files (site, device, file_id, case_id, recording_id, name, size_bytes, sha256, meta, state, created_at_ms)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'receiving', ?)`,
-        )
-        .run(
-          id.site,
-          id.device,
-          fileId,
-          f.caseId,
-          f.recordingId,
-          f.name,
-          f.sizeBytes,
-          f.sha256,
-          f.meta,
-          nowMs,
-        );
+      ).run(
+        id.site,
+        id.device,
+        fileId,
+        f.caseId,
+        f.recordingId,
+        f.name,
+        f.sizeBytes,
+        f.sha256,
+        f.meta,
+        nowMs,
+      );
     })();
   }
 
@@ -226,10 +235,10 @@ export class CentralStore implements CentralBackend {
    * event loop (which receives the next chunks) is not blocked for the sync.
    */
   async addChunks(chunks: readonly NewChunk[]): Promise<void> {
-    const before = this.db.prepare(
+    const before = this.stmt(
       'SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?',
     );
-    const insert = this.db.prepare(
+    const insert = this.stmt(
       'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const level = this.db.pragma('synchronous', { simple: true }) as number;
@@ -250,11 +259,9 @@ export class CentralStore implements CentralBackend {
   }
 
   async chunks(id: DeviceId, fileId: string): Promise<Array<{ offset_bytes: number; size_bytes: number }>> {
-    return this.db
-      .prepare(
-        'SELECT offset_bytes, size_bytes FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? ORDER BY offset_bytes',
-      )
-      .all(id.site, id.device, fileId) as Array<{ offset_bytes: number; size_bytes: number }>;
+    return this.stmt(
+      'SELECT offset_bytes, size_bytes FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? ORDER BY offset_bytes',
+    ).all(id.site, id.device, fileId) as Array<{ offset_bytes: number; size_bytes: number }>;
   }
 
   async completeFile(
@@ -264,17 +271,17 @@ export class CentralStore implements CentralBackend {
     sha256: string,
     nowMs: number,
   ): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE files SET state = 'complete', path = ?, sha256 = ?, completed_at_ms = ? WHERE site = ? AND device = ? AND file_id = ?`,
-      )
-      .run(path, sha256, nowMs, id.site, id.device, fileId);
+    this.stmt(
+      `UPDATE files SET state = 'complete', path = ?, sha256 = ?, completed_at_ms = ? WHERE site = ? AND device = ? AND file_id = ?`,
+    ).run(path, sha256, nowMs, id.site, id.device, fileId);
   }
 
   async resetFile(id: DeviceId, fileId: string): Promise<void> {
-    this.db
-      .prepare('DELETE FROM file_chunks WHERE site = ? AND device = ? AND file_id = ?')
-      .run(id.site, id.device, fileId);
+    this.stmt('DELETE FROM file_chunks WHERE site = ? AND device = ? AND file_id = ?').run(
+      id.site,
+      id.device,
+      fileId,
+    );
   }
 
   async bump(name: string, by = 1): Promise<void> {
@@ -282,27 +289,21 @@ export class CentralStore implements CentralBackend {
   }
 
   private bumpSync(name: string, by = 1): void {
-    this.db
-      .prepare(
-        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
-      )
-      .run(name, by);
+    this.stmt(
+      'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
+    ).run(name, by);
   }
 
   async devices(): Promise<DeviceRow[]> {
-    return this.db
-      .prepare(
-        'SELECT site, device, state, last_seen_ms, versions, model, telemetry FROM devices ORDER BY site, device',
-      )
-      .all() as DeviceRow[];
+    return this.stmt(
+      'SELECT site, device, state, last_seen_ms, versions, model, telemetry FROM devices ORDER BY site, device',
+    ).all() as DeviceRow[];
   }
 
   async caseRecords(site: string, device: string): Promise<Array<{ record_id: string; payload: string }>> {
-    return this.db
-      .prepare(
-        `SELECT record_id, payload FROM records WHERE site = ? AND device = ? AND kind = 'case' ORDER BY record_id`,
-      )
-      .all(site, device) as Array<{ record_id: string; payload: string }>;
+    return this.stmt(
+      `SELECT record_id, payload FROM records WHERE site = ? AND device = ? AND kind = 'case' ORDER BY record_id`,
+    ).all(site, device) as Array<{ record_id: string; payload: string }>;
   }
 
   async recordCounts(
@@ -310,23 +311,22 @@ export class CentralStore implements CentralBackend {
     device: string,
     caseId: string,
   ): Promise<Array<{ kind: string; n: number }>> {
-    return this.db
-      .prepare(
-        'SELECT kind, count(*) AS n FROM records WHERE site = ? AND device = ? AND case_id = ? GROUP BY kind',
-      )
-      .all(site, device, caseId) as Array<{ kind: string; n: number }>;
+    return this.stmt(
+      'SELECT kind, count(*) AS n FROM records WHERE site = ? AND device = ? AND case_id = ? GROUP BY kind',
+    ).all(site, device, caseId) as Array<{ kind: string; n: number }>;
   }
 
   async completeFiles(site: string, device: string, caseId: string): Promise<number> {
-    const r = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM files WHERE site = ? AND device = ? AND case_id = ? AND state = 'complete'`,
-      )
-      .get(site, device, caseId) as { n: number };
+    const r = this.stmt(
+      `SELECT count(*) AS n FROM files WHERE site = ? AND device = ? AND case_id = ? AND state = 'complete'`,
+    ).get(site, device, caseId) as { n: number };
     return r.n;
   }
 
   async close(): Promise<void> {
+    await this.walSync.settled();
+    await (await this.walFile?.catch(() => undefined))?.close();
+    this.walFile = undefined;
     if (this.db.open) this.db.close();
   }
 }
