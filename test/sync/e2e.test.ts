@@ -13,6 +13,7 @@ import {
   captureLog,
   centralDb,
   deviceConfig,
+  makeBox,
   makeSync,
   openStore,
   startCentral,
@@ -184,17 +185,22 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
   });
 
   it('a video that changed on disk after it was recorded is not uploaded as the recording; IT sees why', async () => {
-    const dataDir = tempDir();
-    const store = openStore(dataDir);
-    const { log, text } = captureLog();
-    const part = makeSync(deviceConfig(broker, 'site-a', 'or-2', dataDir), store, log);
-    await part.start();
+    const box = makeBox(broker, 'site-a', 'or-2');
+    const centralFileState = (recordingId: string) => {
+      const d = centralDb(centralDir);
+      const f = d.prepare(`SELECT state FROM files WHERE recording_id = ?`).get(recordingId) as
+        | { state: string }
+        | undefined;
+      d.close();
+      return f?.state;
+    };
+    await box.part.start();
     try {
-      const w = new CaseWriter(store.db, dataDir);
+      const w = new CaseWriter(box.store.db, box.dataDir);
       const caseId = w.startCase();
       // Recorded (row with its sha256), then changed in place: same size, one byte different.
       const rec = w.recording(caseId, 200_000);
-      const path = join(dataDir, 'recordings', caseId, 'endoscope', `${rec.id}.mp4`);
+      const path = join(box.dataDir, 'recordings', caseId, 'endoscope', `${rec.id}.mp4`);
       const changed = Buffer.from(rec.data);
       changed[123_456] = changed[123_456]! ^ 0xff;
       writeFileSync(path, changed);
@@ -203,7 +209,7 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
 
       const row = await waitFor(
         () =>
-          store.db
+          box.store.db
             .prepare(
               `SELECT drop_reason FROM outbox WHERE kind = 'file' AND dropped_at IS NOT NULL AND CAST(payload AS TEXT) LIKE ?`,
             )
@@ -212,29 +218,12 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
         'the changed video refused',
       );
       expect(row.drop_reason).toBe('corrupt:changed_since_recording');
-      expect(text()).toContain('recording changed on disk since it was recorded');
-      await waitFor(
-        () => {
-          const d = centralDb(centralDir);
-          const f = d.prepare(`SELECT state FROM files WHERE recording_id = ?`).get(intact.id) as
-            | { state: string }
-            | undefined;
-          d.close();
-          return f?.state === 'complete';
-        },
-        30_000,
-        'the intact video stored',
-      );
+      expect(box.text()).toContain('recording changed on disk since it was recorded');
+      await waitFor(() => centralFileState(intact.id) === 'complete', 30_000, 'the intact video stored');
       // Headquarters never completed the changed file.
-      const d = centralDb(centralDir);
-      const f = d.prepare(`SELECT state FROM files WHERE recording_id = ?`).get(rec.id) as
-        | { state: string }
-        | undefined;
-      d.close();
-      expect(f?.state).not.toBe('complete');
+      expect(centralFileState(rec.id)).not.toBe('complete');
     } finally {
-      await part.stop();
-      store.close();
+      await box.close();
     }
   });
 });
