@@ -93,6 +93,8 @@ interface NodeRun {
   frames: number;
   playSeconds: number;
   cpuSeconds: number;
+  /** CPU of this process (the daemon's side: reading the frames) over the same span. */
+  readerCpuSeconds: number;
   frameBytes: number;
 }
 
@@ -129,9 +131,11 @@ async function nodeSource(file: string, width: number, height: number, fps: numb
     stream.childEnd.destroy();
     let t0 = 0;
     let cpu0 = 0;
+    let reader0 = process.cpuUsage();
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'started') {
         cpu0 = cpuOf(child.pid!);
+        reader0 = process.cpuUsage();
       } else if (m.type === 'playing') {
         // When the source process saw the pipeline reach PLAYING: the same start as
         // gst-launch's "Execution ended after" (both count every frame, prerolled ones too).
@@ -139,9 +143,16 @@ async function nodeSource(file: string, width: number, height: number, fps: numb
       } else if (m.type === 'eos') {
         const cpu1 = cpuOf(child.pid!);
         // Every frame was written before EOS; the last ones are read by the time the stream ends.
-        stream.reader.once('close', () =>
-          resolve({ frames, playSeconds: (tLast - t0) / 1000, cpuSeconds: cpu1 - cpu0, frameBytes }),
-        );
+        stream.reader.once('close', () => {
+          const r = process.cpuUsage(reader0);
+          resolve({
+            frames,
+            playSeconds: (tLast - t0) / 1000,
+            cpuSeconds: cpu1 - cpu0,
+            readerCpuSeconds: (r.user + r.system) / 1e6,
+            frameBytes,
+          });
+        });
       } else if (m.type === 'error') {
         reject(new Error(`${m.code}: ${m.message}`));
       }
@@ -194,6 +205,7 @@ export async function run(args: string[]): Promise<unknown> {
     frames: Math.min(...nodeRuns.map((r) => r.frames)),
     frameBytes: nodeRuns[0]!.frameBytes,
     cpuSeconds: median(nodeRuns.map((r) => r.cpuSeconds)),
+    readerCpuSeconds: median(nodeRuns.map((r) => r.readerCpuSeconds)),
   };
   const analysis5 = { frames: Math.min(...analysisRuns.map((r) => r.frames)), cpuSeconds: analysisCpu };
   const minutes = seconds / 60;
@@ -218,6 +230,7 @@ export async function run(args: string[]): Promise<unknown> {
       source5fpsAnalysis: r3(analysis5.cpuSeconds / minutes),
       decodeOnlyGstLaunch: r3(decodeCpu / minutes),
       nodeUnthrottled224: r3(node.cpuSeconds / minutes),
+      daemonReadingUnthrottled224: r3(node.readerCpuSeconds / minutes),
       gstLaunchUnthrottled224: r3((gst.cpuSeconds - empty.cpuSeconds) / minutes),
     },
     cpuSeconds: {
