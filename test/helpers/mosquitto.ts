@@ -2,9 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { freePort, ROOT, waitFor } from './process.js';
-import { tempDir } from './tmp.js';
+import { afterFile, tempDir } from './tmp.js';
 
 export interface Identity {
   cert: string;
@@ -174,7 +173,7 @@ export async function startMosquitto(options: { extraConf?: string; dir?: string
     await exited;
   };
   await start();
-  if (managed) afterAll(stop);
+  if (managed) afterFile(stop);
   return {
     port,
     url: `mqtts://127.0.0.1:${port}`,

@@ -8,9 +8,8 @@ import {
 } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
-import { afterAll } from 'vitest';
 import { freePort } from './process.js';
-import { tempDir } from './tmp.js';
+import { afterFile, tempDir } from './tmp.js';
 
 export interface S3Server {
   endpoint: string;
@@ -63,7 +62,7 @@ export async function startS3(bucket = 'orsight-test'): Promise<S3Server> {
     await closed;
   };
   await start();
-  afterAll(stop);
+  afterFile(stop);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
     endpoint,
@@ -73,7 +72,7 @@ export async function startS3(bucket = 'orsight-test'): Promise<S3Server> {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  afterAll(() => client.destroy());
+  afterFile(() => client.destroy());
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
     endpoint,
