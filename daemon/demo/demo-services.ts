@@ -58,7 +58,12 @@ export class DemoServicesPart implements Part {
   private spawnChild(name: string, [cmd, args]: [string, string[]]): ChildProcess {
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code, signal) => {
-      if (!this.stopping) this.options.log.error({ child: name, code, signal }, 'demo service exited');
+      if (this.stopping) return;
+      // Ctrl-C or systemd's stop reaches the whole process group, so the services often stop a
+      // moment before the daemon does: a clean exit is not an error.
+      const stopped = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
+      if (stopped) this.options.log.info({ child: name, code, signal }, 'demo service stopped');
+      else this.options.log.error({ child: name, code, signal }, 'demo service exited');
     });
     child.on('error', (err) => this.options.log.error({ child: name, err }, 'demo service failed to start'));
     return child;
