@@ -10,15 +10,18 @@ import { afterAll } from 'vitest';
  * module is evaluated, and its hook registered, once per test file (isolated workers).
  */
 const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const fn of cleanups.splice(0).reverse()) {
-    try {
-      await fn();
-    } catch (err) {
-      process.stderr.write(`test clean-up failed: ${(err as Error).message}\n`);
+// Benchmarks import these helpers outside vitest; they clean up after themselves.
+if (process.env.VITEST) {
+  afterAll(async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        process.stderr.write(`test clean-up failed: ${(err as Error).message}\n`);
+      }
     }
-  }
-});
+  });
+}
 
 /** Runs fn after the test file (wherever this is called: collection, hooks or tests). */
 export function afterFile(fn: () => unknown): void {
