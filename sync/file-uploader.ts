@@ -318,12 +318,16 @@ export class FileUploader {
       chunk_bytes: this.options.chunkBytes,
       init_acked_at: null,
     };
-    this.db
-      .prepare(
-        `INSERT INTO sync_files (file_id, outbox_id, recording_id, size_bytes, sha256, chunk_bytes, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(fileId, item.id, rec.id, sizeBytes, sum, state.chunk_bytes, this.now());
+    // Bookkeeping: if a power loss takes it, the upload starts over and headquarters, which has
+    // the same file id, size and checksum, stores what it already has once.
+    relaxedWrite(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO sync_files (file_id, outbox_id, recording_id, size_bytes, sha256, chunk_bytes, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(fileId, item.id, rec.id, sizeBytes, sum, state.chunk_bytes, this.now()),
+    );
     return state;
   }
 

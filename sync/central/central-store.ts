@@ -186,7 +186,7 @@ export class CentralStore implements CentralBackend {
     ).get(id.site, id.device, fileId) as FileRow | undefined;
   }
 
-  /** init: remembers the file (idempotent; a different size or checksum restarts it). */
+  /** init: remembers the file (idempotent; a different size or checksum restarts it), durably. */
   async initFile(
     id: DeviceId,
     fileId: string,
@@ -200,7 +200,7 @@ export class CentralStore implements CentralBackend {
     },
     nowMs: number,
   ): Promise<void> {
-    this.db.transaction(() => {
+    await this.durably(() => {
       this.touch(id, nowMs);
       const existing = this.fileSync(id, fileId);
       if (existing && existing.size_bytes === f.sizeBytes && existing.sha256 === f.sha256) return;
@@ -224,16 +224,10 @@ export class CentralStore implements CentralBackend {
         f.meta,
         nowMs,
       );
-    })();
+    });
   }
 
-  /**
-   * The chunks' rows are committed without SQLite's own fsync (synchronous=NORMAL for this
-   * commit, which in WAL mode only write()s the frames) and then made durable by an
-   * fdatasync of the WAL file from the thread pool, shared by the commits that finished before
-   * it started. So the rows are on disk when this resolves, as with synchronous=FULL, but the
-   * event loop (which receives the next chunks) is not blocked for the sync.
-   */
+  /** The chunks' rows, on disk when this resolves (see durably: the event loop goes on meanwhile). */
   async addChunks(chunks: readonly NewChunk[]): Promise<void> {
     const before = this.stmt(
       'SELECT 1 FROM file_chunks WHERE site = ? AND device = ? AND file_id = ? AND offset_bytes = ?',
@@ -241,17 +235,27 @@ export class CentralStore implements CentralBackend {
     const insert = this.stmt(
       'INSERT OR REPLACE INTO file_chunks (site, device, file_id, offset_bytes, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    await this.durably(() => {
+      let resent = 0;
+      for (const c of chunks) {
+        if (before.get(c.id.site, c.id.device, c.fileId, c.offsetBytes)) resent += 1;
+        insert.run(c.id.site, c.id.device, c.fileId, c.offsetBytes, c.sizeBytes, c.sha256);
+      }
+      if (resent > 0) this.bumpSync('chunks_resent', resent);
+    });
+  }
+
+  /**
+   * Runs fn in a transaction committed without SQLite's own fsync (synchronous=NORMAL, which
+   * in WAL mode only write()s the frames), then fdatasyncs the WAL from the thread pool, one
+   * sync shared by the commits that finished before it started: durable when this resolves,
+   * as with synchronous=FULL, without blocking the event loop for the sync.
+   */
+  private async durably(fn: () => void): Promise<void> {
     const level = this.db.pragma('synchronous', { simple: true }) as number;
     if (this.wal) this.db.pragma('synchronous = NORMAL');
     try {
-      this.db.transaction(() => {
-        let resent = 0;
-        for (const c of chunks) {
-          if (before.get(c.id.site, c.id.device, c.fileId, c.offsetBytes)) resent += 1;
-          insert.run(c.id.site, c.id.device, c.fileId, c.offsetBytes, c.sizeBytes, c.sha256);
-        }
-        if (resent > 0) this.bumpSync('chunks_resent', resent);
-      })();
+      this.db.transaction(fn)();
     } finally {
       this.db.pragma(`synchronous = ${level}`);
     }
