@@ -12,7 +12,7 @@
  *   hour: 1 event/s, phase segments, bookmarks, audit entries, 10 s video chunks at
  *   --video-kbps), from the moment the box reconnects until headquarters acknowledged it all.
  *
- * Options: --records N (5000) --file-mb N (32) --runs N (3) --outage-s N (3600)
+ * Options: --records N (5000) --file-mb N (32) --runs N (7) --outage-s N (3600)
  * --video-kbps N (1000) --chunk-kb N (1024) --window N (8) --json
  */
 import { spawnSync } from 'node:child_process';
@@ -55,7 +55,7 @@ const pending = (store: Store) =>
 export async function run(args: string[]): Promise<unknown> {
   const records = option(args, 'records', 5000);
   const fileMb = option(args, 'file-mb', 32);
-  const runs = option(args, 'runs', 3);
+  const runs = option(args, 'runs', 7);
   const outageS = option(args, 'outage-s', 3600);
   const videoKbps = option(args, 'video-kbps', 1000);
   const chunkKb = option(args, 'chunk-kb', 1024);
@@ -163,6 +163,10 @@ export async function run(args: string[]): Promise<unknown> {
       baselineMBps: Math.round(baselineMBps * 10) / 10,
       fileEndToEndMBps: Math.round(median(endToEnd) * 10) / 10,
       ratio: Math.round((fileMBps / baselineMBps) * 100) / 100,
+      perRun: {
+        fileMBps: ours.map((v) => Math.round(v * 10) / 10),
+        baselineMBps: baseline.map((v) => Math.round(v * 10) / 10),
+      },
       fileMb,
       runs,
       drainS: Math.round(drainS * 10) / 10,
