@@ -125,6 +125,7 @@ export class CapturePart implements Part {
           backoffMaxMs: Math.max(c.restart_backoff_min_ms, c.restart_backoff_max_ms),
           jitterRatio: c.restart_jitter_ratio,
           stopTimeoutMs: c.child_stop_timeout_ms,
+          recycleRssMb: c.source_recycle_rss_mb,
         },
         hub: this.hub,
         log: log.child({ source: src.name }),

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../daemon/log.js';
@@ -22,6 +22,8 @@ export interface SupervisorTiming {
   backoffMaxMs: number;
   jitterRatio: number;
   stopTimeoutMs: number;
+  /** A process not recording that holds more than this (resident MB) is replaced. */
+  recycleRssMb: number;
 }
 
 export interface SupervisorOptions {
@@ -100,7 +102,10 @@ export class SourceSupervisor {
   start(): void {
     this.running = true;
     this.watchdog = setInterval(() => this.checkWatchdog(), WATCHDOG_TICK_MS);
-    this.statusTimer = setInterval(() => this.emitStatus(), this.o.plan.statusIntervalMs);
+    this.statusTimer = setInterval(() => {
+      this.recycleIfBloated();
+      this.emitStatus();
+    }, this.o.plan.statusIntervalMs);
     this.spawn();
   }
 
@@ -347,6 +352,29 @@ export class SourceSupervisor {
     }
   }
 
+  /**
+   * gstreamer-superficial never frees a pipeline, so every recording session (each case, each
+   * pause and resume) leaves its pipeline behind in the source process. While nothing is being
+   * recorded, a process that has grown past the limit is replaced by a fresh one: analysis
+   * pauses for a second or two, no recording is cut.
+   */
+  private recycleIfBloated(): void {
+    const child = this.child;
+    if (!child?.pid || this.state !== 'live' || this.recording || this.o.recordTarget() !== null) return;
+    const rssMb = residentMb(child.pid);
+    if (rssMb === undefined || rssMb <= this.o.timing.recycleRssMb) return;
+    this.o.log.info(
+      { rssMb: Math.round(rssMb), limitMb: this.o.timing.recycleRssMb },
+      'replacing the source process to give its memory back (nothing is being recorded)',
+    );
+    this.child = undefined;
+    this.droppedBase += this.childDropped;
+    this.childDropped = 0;
+    void this.terminate(child).then(() => {
+      if (this.running && !this.child && !this.restartTimer) this.spawn();
+    });
+  }
+
   /** Declares the source lost and replaces its process. */
   private loseChild(): void {
     const child = this.child;
@@ -460,6 +488,16 @@ export class SourceSupervisor {
       kind,
       role,
     };
+  }
+}
+
+/** Resident memory of a process in MB (Linux /proc), undefined if it cannot be read. */
+function residentMb(pid: number): number | undefined {
+  try {
+    const kb = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
   }
 }
 

@@ -75,6 +75,12 @@ export const captureSection = Section(
       1000,
       600000,
     ),
+    source_recycle_rss_mb: Int(
+      'A source process that is not recording and holds more memory than this (resident, MB) is replaced by a fresh one, a second or two without analysis frames (gstreamer-superficial never frees a pipeline: each recording session leaves about 1.5 MB behind).',
+      768,
+      64,
+      65536,
+    ),
     restart_backoff_min_ms: Int('First restart delay after a failure.', 500, 50, 600000),
     restart_backoff_max_ms: Int('Largest restart delay.', 10000, 100, 3600000),
     record: Bool('Record sources while a case is open.', true),
