@@ -6,6 +6,16 @@ import { type Config, loadConfig, type SourceConfig } from '../../config/index.j
 import { EventBus } from '../../daemon/bus.js';
 import { Store } from '../../daemon/store/index.js';
 
+/** A small, cheap sim source and analysis size for tests that need frames, not pictures. */
+export const SMALL_SIM = {
+  sim_width: 160,
+  sim_height: 120,
+  sim_fps: 10,
+  analysis_fps: 5,
+  analysis_width: 64,
+  analysis_height: 48,
+} as const;
+
 export interface Harness {
   capture: CapturePart;
   store: Store;

@@ -3,7 +3,7 @@ import type { AnalysisFrame } from '../../capture/index.js';
 import { freePort, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { h264File, mjpegFile } from './fixtures.js';
-import { captureHarness, type Harness } from './harness.js';
+import { captureHarness, type Harness, SMALL_SIM } from './harness.js';
 
 describe('fault isolation: one process per source', () => {
   let h: Harness;
@@ -38,12 +38,7 @@ describe('fault isolation: one process per source', () => {
       ],
       {
         record: false,
-        sim_width: 160,
-        sim_height: 120,
-        sim_fps: 10,
-        analysis_fps: 5,
-        analysis_width: 64,
-        analysis_height: 48,
+        ...SMALL_SIM,
         // Generous for a loaded 2-core CI box: the other sources must never stall by starvation.
         stall_timeout_ms: 3000,
         lost_timeout_ms: 6000,

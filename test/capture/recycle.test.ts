@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { captureHarness, type Harness } from './harness.js';
+import { captureHarness, type Harness, SMALL_SIM } from './harness.js';
 
 describe('a source process that has grown past its memory limit', () => {
   let h: Harness;
@@ -15,12 +15,7 @@ describe('a source process that has grown past its memory limit', () => {
 
   beforeAll(async () => {
     h = captureHarness(tempDir(), [{ name: 'cam', kind: 'sim', role: 'endoscope', enabled: true }], {
-      sim_width: 160,
-      sim_height: 120,
-      sim_fps: 10,
-      analysis_fps: 5,
-      analysis_width: 64,
-      analysis_height: 48,
+      ...SMALL_SIM,
       chunk_duration_s: 2,
       source_recycle_rss_mb: 64,
     });
