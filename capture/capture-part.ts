@@ -131,6 +131,7 @@ export class CapturePart implements Part {
         log: log.child({ source: src.name }),
         recordingsRoot: this.recordingsRoot,
         recordTarget: () => this.targetFor(src.name),
+        betweenCases: () => this.wish === null,
         onStatus: (s) => this.onStatus(s),
         onChunkOpened: (source, caseId, startedAtMs) => this.onChunkOpened(source, caseId, startedAtMs),
         onChunkClosed: (source, chunk) => this.onChunkClosed(source, chunk),

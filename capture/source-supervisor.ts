@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   recordingsRoot: string;
   /** What the daemon wants recorded now (null: nothing). */
   recordTarget: () => RecordTarget | null;
+  /** No case is being recorded, not even paused (a paused case may resume on analysis). */
+  betweenCases: () => boolean;
   onStatus: (s: SourceStatus) => void;
   onChunkOpened: (source: string, caseId: string, startedAtMs: number) => void;
   onChunkClosed: (source: string, chunk: ChunkInfo) => void;
@@ -354,18 +356,19 @@ export class SourceSupervisor {
 
   /**
    * gstreamer-superficial never frees a pipeline, so every recording session (each case, each
-   * pause and resume) leaves its pipeline behind in the source process. While nothing is being
-   * recorded, a process that has grown past the limit is replaced by a fresh one: analysis
-   * pauses for a second or two, no recording is cut.
+   * pause and resume) leaves its pipeline behind in the source process. Between cases (not
+   * during a pause: an out-of-body pause ends on what analysis sees), a process that has grown
+   * past the limit is replaced by a fresh one: analysis pauses for a second or two, no
+   * recording is cut.
    */
   private recycleIfBloated(): void {
     const child = this.child;
-    if (!child?.pid || this.state !== 'live' || this.recording || this.o.recordTarget() !== null) return;
+    if (!child?.pid || this.state !== 'live' || this.recording || !this.o.betweenCases()) return;
     const rssMb = residentMb(child.pid);
     if (rssMb === undefined || rssMb <= this.o.timing.recycleRssMb) return;
     this.o.log.info(
       { rssMb: Math.round(rssMb), limitMb: this.o.timing.recycleRssMb },
-      'replacing the source process to give its memory back (nothing is being recorded)',
+      'replacing the source process to give its memory back (no case is being recorded)',
     );
     this.child = undefined;
     this.droppedBase += this.childDropped;

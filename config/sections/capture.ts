@@ -76,7 +76,7 @@ export const captureSection = Section(
       600000,
     ),
     source_recycle_rss_mb: Int(
-      'A source process that is not recording and holds more memory than this (resident, MB) is replaced by a fresh one, a second or two without analysis frames (gstreamer-superficial never frees a pipeline: each recording session leaves about 1.5 MB behind).',
+      'Between cases, a source process holding more memory than this (resident, MB) is replaced by a fresh one, a second or two without analysis frames (gstreamer-superficial never frees a pipeline: each recording session leaves about 1.5 MB behind).',
       768,
       64,
       65536,
