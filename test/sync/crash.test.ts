@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CaseWriter, centralDb, openStore, startCentral } from './harness.js';
+import { CaseWriter, caseSynced, centralDb, openStore, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
@@ -71,10 +71,7 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
     const totalChunks = Math.ceil(sizeBytes / chunkBytes);
     const store = openStore(dataDir);
     const w = new CaseWriter(store.db, dataDir);
-    const caseId = w.startCase();
-    w.segment(caseId, 'preparation');
-    const rec = w.recording(caseId, sizeBytes);
-    w.endCase(caseId);
+    const { caseId, rec } = w.caseWithRecording(sizeBytes);
     store.close();
     const overrides = boxOverrides(broker, dataDir, {
       file_chunk_bytes: chunkBytes,
@@ -128,11 +125,7 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
       const box = spawnBox(overrides);
       try {
         const check = openStore(dataDir);
-        await waitFor(
-          () => check.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-          60_000,
-          'case synced after the crashes',
-        );
+        await waitFor(() => caseSynced(check.db, caseId), 60_000, 'case synced after the crashes');
         expect(
           (check.db.prepare('SELECT count(*) AS n FROM sync_file_chunks').get() as { n: number }).n,
         ).toBe(totalChunks);
@@ -207,11 +200,7 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
       db.close();
       central = await startCentral(broker, centralDir);
       const check = openStore(dataDir);
-      await waitFor(
-        () => check.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        60_000,
-        'case synced',
-      );
+      await waitFor(() => caseSynced(check.db, caseId), 60_000, 'case synced');
       check.close();
       expect(box.output()).toContain('headquarters asked to start this file over');
       const hq = centralDb(centralDir);
@@ -268,11 +257,7 @@ describe('crashes: kill -9 of the box during an upload, kill -9 of central befor
       ).toBe(0);
       const central = await startCentral(broker, centralDir);
       try {
-        await waitFor(
-          () => check.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-          60_000,
-          'case synced after central restarted',
-        );
+        await waitFor(() => caseSynced(check.db, caseId), 60_000, 'case synced after central restarted');
       } finally {
         check.close();
         await central.stop();

@@ -11,6 +11,7 @@ import {
   CaseWriter,
   type Central,
   captureLog,
+  caseSynced,
   centralDb,
   deviceConfig,
   makeBox,
@@ -54,11 +55,7 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
       const correctionId = w.correction(caseId, first, 'calot_triangle_dissection');
       w.audit(caseId, 'case.correct');
 
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        30_000,
-        'case synced',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 30_000, 'case synced');
 
       const db = centralDb(centralDir);
       // Records equal: every row the box has arrives with the same content, newest version.

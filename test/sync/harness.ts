@@ -114,6 +114,11 @@ export function makeSync(
  * Writes the timeline the way the case engine does (rows in cases, phase_segments, events,
  * bookmarks, recordings); the outbox is filled by the migration's triggers.
  */
+/** True once the box has marked the case fully synced (headquarters acknowledged all of it). */
+export function caseSynced(db: Database.Database, caseId: string): boolean {
+  return db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId) !== undefined;
+}
+
 export class CaseWriter {
   constructor(
     private readonly db: Database.Database,
@@ -128,6 +133,15 @@ export class CaseWriter {
       )
       .run(id, 'cholecystectomy', label, Date.now(), 'auto', Date.now());
     return id;
+  }
+
+  /** A finished case with one phase and one recording of sizeBytes (the usual upload fixture). */
+  caseWithRecording(sizeBytes: number): { caseId: string; rec: { id: string; data: Buffer } } {
+    const caseId = this.startCase();
+    this.segment(caseId, 'preparation');
+    const rec = this.recording(caseId, sizeBytes);
+    this.endCase(caseId);
+    return { caseId, rec };
   }
 
   segment(caseId: string, phase: string): string {

@@ -8,6 +8,7 @@ import {
   CaseWriter,
   type Central,
   captureLog,
+  caseSynced,
   centralDb,
   deviceConfig,
   makeSync,
@@ -67,11 +68,7 @@ describe('broker outage in the middle of a case and of an upload', () => {
       expect(part.health().detail?.pending).toBeGreaterThan(0);
       await broker.start();
 
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        60_000,
-        'case synced after the outage',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 60_000, 'case synced after the outage');
       const db = centralDb(centralDir);
       // Every outbox item of the box is stored once at headquarters (by its stable id).
       const boxIds = (

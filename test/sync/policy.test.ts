@@ -6,6 +6,7 @@ import {
   CaseWriter,
   type Central,
   captureLog,
+  caseSynced,
   centralDb,
   deviceConfig,
   makeSync,
@@ -74,7 +75,7 @@ describe('policies: disk policy drops, upload windows, out-of-body video, status
       const status = runCli(['sync', 'status', '--db', `${dataDir}/orsight.db`, '--json']);
       expect(JSON.parse(status.stdout).dropped).toEqual({ 'policy:disk_low': 1 });
       // Dropped data is not "synced": the case stays incomplete, visibly.
-      expect(store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId)).toBeUndefined();
+      expect(caseSynced(store.db, caseId)).toBe(false);
       expect(device('or-6')?.state).toBe('online');
     } finally {
       await part.stop();
@@ -128,11 +129,7 @@ describe('policies: disk policy drops, upload windows, out-of-body video, status
       );
       await open.start();
       try {
-        await waitFor(
-          () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-          20_000,
-          'case synced',
-        );
+        await waitFor(() => caseSynced(store.db, caseId), 20_000, 'case synced');
         const d = centralDb(centralDir);
         expect(d.prepare(`SELECT recording_id FROM files WHERE device = 'or-7'`).all()).toEqual([
           { recording_id: inBody.id },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { freePort, ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CaseWriter, type Central, makeBox, startCentral } from './harness.js';
+import { CaseWriter, type Central, caseSynced, makeBox, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -104,11 +104,7 @@ describe('orsight-central with PostgreSQL (--postgres)', () => {
       w.event(caseId, 'source_lost');
       const rec = w.recording(caseId, 200_000);
       w.endCase(caseId);
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        30_000,
-        'case synced',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 30_000, 'case synced');
       // Send everything of the case again: PostgreSQL keeps each id once.
       const n = store.db
         .prepare(`UPDATE outbox SET acked_at = NULL, next_try_at = 0 WHERE case_id = ? AND kind = 'record'`)

@@ -8,7 +8,7 @@ import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
 import { type S3Server, startS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CaseWriter, centralDb, makeBox, startCentral } from './harness.js';
+import { CaseWriter, caseSynced, centralDb, makeBox, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -53,15 +53,8 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
-      const caseId = w.startCase();
-      w.segment(caseId, 'preparation');
-      const rec = w.recording(caseId, 300_000);
-      w.endCase(caseId);
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        60_000,
-        'case synced',
-      );
+      const { caseId, rec } = w.caseWithRecording(300_000);
+      await waitFor(() => caseSynced(store.db, caseId), 60_000, 'case synced');
       const key = `hq/site-a/or-1/${rec.id}`;
       const db = centralDb(centralDir);
       const file = db.prepare('SELECT path, sha256, state FROM files WHERE recording_id = ?').get(rec.id) as {
@@ -102,33 +95,22 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
-      const caseId = w.startCase();
-      w.segment(caseId, 'preparation');
-      const rec = w.recording(caseId, 200_000);
-      w.endCase(caseId);
+      const { caseId, rec } = w.caseWithRecording(200_000);
       const key = `twice/site-a/or-2/${rec.id}`;
       // Central dies between the bucket's confirmation and its own record of the file.
       expect(await central.exited).toEqual({ code: null, signal: 'SIGKILL' });
       expect(s3.puts(key)).toBe(1);
-      expect(store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId)).toBeUndefined();
+      expect(caseSynced(store.db, caseId)).toBe(false);
 
       central = await startCentral(broker, centralDir, options);
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        60_000,
-        'case synced after the restart',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 60_000, 'case synced after the restart');
       expect(central.output()).toContain('file already in the bucket (same sha256); not uploaded again');
       expect(s3.puts(key)).toBe(1);
 
       // The box forgets it ever sent the file and sends all of it again (a re-sync of the case).
       store.db.prepare('DELETE FROM sync_files WHERE recording_id = ?').run(rec.id);
       expect(new Outbox(store.db).resyncCase(caseId)).toBeGreaterThan(0);
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        60_000,
-        'case synced again',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 60_000, 'case synced again');
       expect(text().split('file uploaded and stored at headquarters').length - 1).toBe(2);
       expect(s3.puts(key)).toBe(1);
       expect(await s3.keys('twice/')).toEqual([key]);
@@ -156,10 +138,7 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
     await part.start();
     try {
       const w = new CaseWriter(store.db, dataDir);
-      const caseId = w.startCase();
-      w.segment(caseId, 'preparation');
-      const rec = w.recording(caseId, 300_000);
-      w.endCase(caseId);
+      const { caseId, rec } = w.caseWithRecording(300_000);
       await waitFor(
         () => central.output().includes('file not stored in the bucket; the device will send fin again'),
         60_000,
@@ -175,7 +154,7 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
         .prepare(`SELECT acked_at, dropped_at FROM outbox WHERE kind = 'file' AND case_id = ?`)
         .get(caseId);
       expect(item).toEqual({ acked_at: null, dropped_at: null });
-      expect(store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId)).toBeUndefined();
+      expect(caseSynced(store.db, caseId)).toBe(false);
       let db = centralDb(centralDir);
       expect(db.prepare('SELECT state FROM files WHERE recording_id = ?').get(rec.id)).toEqual({
         state: 'receiving',
@@ -185,11 +164,7 @@ describe('orsight-central storing files in an S3 bucket (s3rver, real mosquitto 
 
       await s3.start();
       s3Down = false;
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        60_000,
-        'case synced after S3 returned',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 60_000, 'case synced after S3 returned');
       const key = `outage/site-a/or-3/${rec.id}`;
       expect((await s3.object(key)).sha256).toBe(sha(rec.data));
       expect(s3.puts(key)).toBe(1);

@@ -11,6 +11,7 @@ import {
   CaseWriter,
   type Central,
   captureLog,
+  caseSynced,
   centralDb,
   deviceConfig,
   makeSync,
@@ -268,11 +269,7 @@ describe('fleet security (real mosquitto: TLS, client certificates, the reposito
         const w = new CaseWriter(store.db, dataDir);
         const caseId = w.startCase();
         w.endCase(caseId);
-        await waitFor(
-          () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-          20_000,
-          'case synced after malformed input',
-        );
+        await waitFor(() => caseSynced(store.db, caseId), 20_000, 'case synced after malformed input');
         expect(central.child.exitCode).toBeNull();
         const db = centralDb(centralDir);
         expect(db.prepare(`SELECT count(*) AS n FROM records WHERE device = 'or-5'`).get()).toEqual({ n: 0 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CaseWriter, centralDb, makeBox, startCentral } from './harness.js';
+import { CaseWriter, caseSynced, centralDb, makeBox, startCentral } from './harness.js';
 
 describe('orsight-central scales out (shared subscription)', () => {
   let broker: Broker;
@@ -22,11 +22,7 @@ describe('orsight-central scales out (shared subscription)', () => {
       const caseId = w.startCase();
       for (let i = 0; i < 300; i++) w.event(caseId, 'phase_hint');
       w.endCase(caseId);
-      await waitFor(
-        () => store.db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId),
-        30_000,
-        'case synced',
-      );
+      await waitFor(() => caseSynced(store.db, caseId), 30_000, 'case synced');
       const storedBy = (out: string) =>
         out
           .split('\n')
