@@ -29,7 +29,7 @@ export interface GstPipeline {
   'auto-flush-bus': boolean;
 }
 
-interface GstModule {
+export interface GstModule {
   Pipeline: new (launch: string) => GstPipeline;
 }
 
@@ -38,10 +38,14 @@ export const SEEK_SEGMENT = 8;
 
 const require = createRequire(import.meta.url);
 
+/** The native binding (loaded on first use: it initialises GStreamer). */
+export function gstModule(): GstModule {
+  return require('gstreamer-superficial') as GstModule;
+}
+
 /** Parses a launch string; throws the GStreamer parse error (missing element, bad syntax). */
 export function parsePipeline(launch: string): GstPipeline {
-  const gst = require('gstreamer-superficial') as GstModule;
-  const p = new gst.Pipeline(launch);
+  const p = new (gstModule().Pipeline)(launch);
   // Keep messages posted while going to NULL so the bus poller wakes and ends instead of
   // blocking a libuv pool thread for good.
   p['auto-flush-bus'] = false;

@@ -1,25 +1,8 @@
-import { createRequire } from 'node:module';
 import { rgbStride, unpadRgb } from '../../capture/frame-wire.js';
 import type { AnalysisFrame } from '../../capture/index.js';
 import { EL, sourceLaunch } from '../../capture/pipeline/build.js';
 import type { H264Decoder, PipelinePlan } from '../../capture/pipeline/plan.js';
-
-const require = createRequire(import.meta.url);
-
-/** The parts of gstreamer-superficial used here (it ships no types). */
-interface GstElement {
-  [prop: string]: unknown;
-  pull(cb: (buf: Buffer | null) => void): void;
-}
-interface GstPipeline {
-  play(): void;
-  stop(): void;
-  findChild(name: string): GstElement;
-  pollBus(cb: (msg: { type: string; [k: string]: unknown }) => void): void;
-}
-interface GstModule {
-  Pipeline: new (description: string) => GstPipeline;
-}
+import { type GstAppSink, gstModule } from '../../capture/worker/gst.js';
 
 export interface DecodeOptions {
   path: string;
@@ -65,9 +48,8 @@ export function analysisLaunch(o: DecodeOptions): string {
  * await is the back-pressure), so nothing is dropped: this is the offline path.
  */
 export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<AnalysisFrame> {
-  const gst = require('gstreamer-superficial') as GstModule;
-  const pipeline = new gst.Pipeline(analysisLaunch(o));
-  const sink = pipeline.findChild(EL.frames);
+  const pipeline = new (gstModule().Pipeline)(analysisLaunch(o));
+  const sink = pipeline.findChild(EL.frames) as GstAppSink;
   let busError: string | undefined;
   pipeline.pollBus((msg) => {
     if (msg.type === 'error') busError = String(msg.message ?? msg.debug ?? 'pipeline error');
