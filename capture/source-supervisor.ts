@@ -310,10 +310,17 @@ export class SourceSupervisor {
     }
   }
 
-  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+  /** Forgets the current process (its frames and counters no longer count); returns it. */
+  private detachChild(): ChildProcess | undefined {
+    const child = this.child;
     this.child = undefined;
     this.droppedBase += this.childDropped;
     this.childDropped = 0;
+    return child;
+  }
+
+  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.detachChild();
     this.fpsIn = 0;
     this.recording = false;
     for (const done of this.stopRequests.values()) done();
@@ -370,9 +377,7 @@ export class SourceSupervisor {
       { rssMb: Math.round(rssMb), limitMb: this.o.timing.recycleRssMb },
       'replacing the source process to give its memory back (no case is being recorded)',
     );
-    this.child = undefined;
-    this.droppedBase += this.childDropped;
-    this.childDropped = 0;
+    this.detachChild();
     void this.terminate(child).then(() => {
       if (this.running && !this.child && !this.restartTimer) this.spawn();
     });
@@ -380,15 +385,10 @@ export class SourceSupervisor {
 
   /** Declares the source lost and replaces its process. */
   private loseChild(): void {
-    const child = this.child;
-    this.child = undefined;
+    const child = this.detachChild();
     this.recording = false;
     this.setState('lost');
-    if (child) {
-      this.droppedBase += this.childDropped;
-      this.childDropped = 0;
-      void this.terminate(child);
-    }
+    if (child) void this.terminate(child);
     this.scheduleRestart();
   }
 
