@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, freePort, ROOT, waitFor } from '../helpers/process.js';
+import { freePort, ROOT, spawnDaemon, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const RUNTIME_ENV = join(ROOT, 'bin', 'runtime-env');
@@ -31,19 +31,16 @@ describe('bin/runtime-env (the daemon’s process environment)', () => {
   });
 
   it('is what bin/orsightd starts the daemon with', async () => {
-    const dir = tempDir();
     const port = await freePort();
-    const { GLIBC_TUNABLES: _unset, ...env } = cleanEnv();
-    const child = spawn(join(ROOT, 'bin', 'orsightd'), [], {
-      env: {
-        ...env,
-        ORSIGHT_LOG__PRETTY: 'never',
-        ORSIGHT_STORAGE__DATA_DIR: join(dir, 'data'),
+    const daemon = spawnDaemon(
+      [],
+      {
+        ORSIGHT_STORAGE__DATA_DIR: join(tempDir(), 'data'),
         ORSIGHT_HTTP__PORT: String(port),
+        GLIBC_TUNABLES: undefined, // not inherited from the test runner
       },
-      stdio: 'ignore',
-    });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+      'launcher',
+    );
     try {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
@@ -51,12 +48,13 @@ describe('bin/runtime-env (the daemon’s process environment)', () => {
         'orsightd ready',
       );
       // The launcher execs node, so the daemon keeps the launcher's pid.
-      const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+      const pid = daemon.child.pid!;
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
       expect(environ).toContain('GLIBC_TUNABLES=glibc.malloc.hugetlb=1');
-      expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).toContain('daemon/main.ts');
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('daemon/main.ts');
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
     }
   });
 });

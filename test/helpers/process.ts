@@ -32,9 +32,20 @@ export interface DaemonProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `orsightd` as a child process. */
-export function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}): DaemonProcess {
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'daemon', 'main.ts'), ...args], {
+/**
+ * Starts `orsightd` as a child process: node on daemon/main.ts, or (launcher) through
+ * bin/orsightd, the script systemd and bin/demo run, which execs node in the same process.
+ */
+export function spawnDaemon(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  how: 'node' | 'launcher' = 'node',
+): DaemonProcess {
+  const [cmd, argv] =
+    how === 'launcher'
+      ? [join(ROOT, 'bin', 'orsightd'), args]
+      : [process.execPath, ['--import', TSX, join(ROOT, 'daemon', 'main.ts'), ...args]];
+  const child = spawn(cmd, argv, {
     cwd: ROOT,
     env: { ...cleanEnv(), ORSIGHT_LOG__PRETTY: 'never', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
