@@ -23,6 +23,7 @@ export function runtimeOptions(c: InferenceConfig, modelDir: string): RuntimeOpt
     queuePerSource: c.queue_per_source,
     warmupRuns: c.warmup_runs,
     startTimeoutMs: c.worker_start_timeout_ms,
+    batchTimeoutMs: c.worker_batch_timeout_ms,
     restartBackoffMs: c.worker_restart_backoff_ms,
     restartBackoffMaxMs: c.worker_restart_backoff_max_ms,
     latencyWindow: c.latency_window,

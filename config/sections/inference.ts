@@ -26,6 +26,12 @@ export const inferenceSection = Section(
       1000,
       600000,
     ),
+    worker_batch_timeout_ms: Int(
+      'A batch the worker has not classified within this long means it hangs: it is terminated and restarted (the frames in that batch are lost and counted).',
+      15000,
+      100,
+      600000,
+    ),
     worker_restart_backoff_ms: Int('Delay before restarting a crashed inference worker.', 1000, 50, 600000),
     worker_restart_backoff_max_ms: Int(
       'Largest delay between restarts of a worker that keeps crashing.',

@@ -17,6 +17,8 @@ export interface RuntimeOptions {
   queuePerSource: number;
   warmupRuns: number;
   startTimeoutMs: number;
+  /** A batch the worker has not answered within this long means it hangs: it is restarted. */
+  batchTimeoutMs: number;
   restartBackoffMs: number;
   restartBackoffMaxMs: number;
   latencyWindow: number;
@@ -42,6 +44,8 @@ export interface RuntimeMetrics {
   /** Frames whose byte length does not match width×height×3. */
   framesRejected: number;
   framesLostInCrash: number;
+  /** Batches the worker did not answer within batchTimeoutMs (each restarts the worker). */
+  workerHangs: number;
   batches: number;
   meanBatchSize: number;
   latencyP50Ms?: number;
@@ -77,6 +81,7 @@ export class InferenceRuntime {
   private readonly pending = new Map<number, Pending>();
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private batchTimer: NodeJS.Timeout | undefined;
   private consecutiveCrashes = 0;
   private modelDir: string;
   private readonly latency: LatencyWindow;
@@ -92,6 +97,7 @@ export class InferenceRuntime {
     framesDropped: 0,
     framesRejected: 0,
     framesLostInCrash: 0,
+    workerHangs: 0,
     batches: 0,
     meanBatchSize: 0,
     workerRestarts: 0,
@@ -120,6 +126,7 @@ export class InferenceRuntime {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.batchTimer);
     const w = this.worker;
     this.worker = undefined;
     this.m.state = 'stopped';
@@ -229,6 +236,11 @@ export class InferenceRuntime {
   /** Fault injection: makes the worker crash (tests, doctor). */
   injectCrash(): void {
     this.worker?.postMessage({ type: 'crash' } satisfies ToWorker);
+  }
+
+  /** Fault injection: makes the worker hang, so the next batch is never answered (tests). */
+  injectHang(): void {
+    this.worker?.postMessage({ type: 'hang' } satisfies ToWorker);
   }
 
   /** Resolves when the worker is ready (after a restart, say). */
@@ -343,9 +355,12 @@ export class InferenceRuntime {
   private onCrash(code: number): void {
     this.m.workerRestarts++;
     this.consecutiveCrashes++;
+    clearTimeout(this.batchTimer);
     if (this.inFlight) {
       this.m.framesLostInCrash += this.inFlight.items.length;
       this.inFlight = undefined;
+      // drain() may be waiting for just that batch.
+      for (const wake of this.roomWaiters.splice(0)) wake();
     }
     for (const p of this.pending.values())
       p.resolve({
@@ -378,6 +393,7 @@ export class InferenceRuntime {
       const batch = this.inFlight;
       if (!batch || batch.id !== msg.id) return;
       this.inFlight = undefined;
+      clearTimeout(this.batchTimer);
       if (msg.type === 'infer_failed') {
         this.m.lastError = `${msg.error.code}: ${msg.error.message}`;
         this.log.warn({ error: msg.error }, 'inference failed for a batch');
@@ -444,7 +460,32 @@ export class InferenceRuntime {
     this.inFlight = { id, items };
     const msg: ToWorker = { type: 'infer', id, n: items.length, width: size!.w, height: size!.h, rgb };
     this.worker.postMessage(msg, [rgb.buffer]);
+    this.armBatchDeadline(id, this.worker);
     for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /**
+   * A worker that stops answering (a hung backend, a runaway loop) would freeze step
+   * detection for the rest of the case without ever crashing: past batchTimeoutMs the worker
+   * is terminated, which restarts it like a crash. A model swap in progress (a pending
+   * request ahead of the batch) may take longer; the deadline then waits for it.
+   */
+  private armBatchDeadline(id: number, worker: Worker): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = setTimeout(() => {
+      if (this.inFlight?.id !== id || this.worker !== worker || this.stopping) return;
+      if (this.pending.size > 0) {
+        this.armBatchDeadline(id, worker);
+        return;
+      }
+      this.m.workerHangs++;
+      this.m.lastError = `inference worker did not answer a batch within ${this.o.batchTimeoutMs} ms`;
+      this.log.error(
+        { batchTimeoutMs: this.o.batchTimeoutMs, frames: this.inFlight.items.length },
+        'inference worker hangs; terminating it to restart',
+      );
+      void worker.terminate();
+    }, this.o.batchTimeoutMs);
   }
 
   private request(msg: Extract<ToWorker, { id: number }>): Promise<FromWorker> {

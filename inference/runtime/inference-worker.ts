@@ -123,5 +123,8 @@ async function handle(msg: ToWorker): Promise<void> {
         throw new Error('injected crash (fault injection message)');
       }, 0);
       return;
+    case 'hang':
+      // Spins until the runtime terminates the thread.
+      for (;;);
   }
 }

@@ -7,7 +7,9 @@ export type ToWorker =
   | { type: 'infer'; id: number; n: number; width: number; height: number; rgb: Uint8Array }
   | { type: 'memory'; id: number }
   /** Fault injection for tests and `orsight doctor`: the worker throws from a timer and dies. */
-  | { type: 'crash' };
+  | { type: 'crash' }
+  /** Fault injection for tests: the worker spins and never answers again. */
+  | { type: 'hang' };
 
 export interface WorkerModelInfo {
   dir: string;

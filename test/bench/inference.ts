@@ -41,6 +41,7 @@ async function benchBackend(backend: BackendName, frames: number, batch: number)
       queuePerSource: 4,
       warmupRuns: 5,
       startTimeoutMs: 120_000,
+      batchTimeoutMs: 15_000,
       restartBackoffMs: 1000,
       restartBackoffMaxMs: 1000,
       latencyWindow: frames * batch,

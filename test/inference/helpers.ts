@@ -83,6 +83,7 @@ export function runtimeOpts(modelDir: string, o: Partial<RuntimeOptions> = {}): 
     queuePerSource: 4,
     warmupRuns: 1,
     startTimeoutMs: 60_000,
+    batchTimeoutMs: 15_000,
     restartBackoffMs: 100,
     restartBackoffMaxMs: 1000,
     latencyWindow: 1000,

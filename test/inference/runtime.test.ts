@@ -148,6 +148,31 @@ describe('InferenceRuntime (worker thread)', () => {
     await rt.stop();
   });
 
+  it('terminates a worker that stops answering, restarts it and goes on classifying', async () => {
+    const { rt, results, lines } = make({ batchTimeoutMs: 500 });
+    await rt.start();
+    rt.submit(frame('endo', 0));
+    await waitFor(() => results.length === 1, 10_000, 'first result');
+    rt.injectHang();
+    rt.submit(frame('endo', 1));
+    // The lost batch was the last one: drain() must not wait for it.
+    await rt.drain();
+    await waitFor(
+      () => rt.metrics().workerRestarts === 1 && rt.metrics().state === 'ready',
+      60_000,
+      'hung worker restarted',
+    );
+    const m = rt.metrics();
+    expect(m.workerHangs).toBe(1);
+    expect(m.framesLostInCrash).toBe(1);
+    expect(m.lastError).toContain('did not answer a batch within 500 ms');
+    expect(lines.some((l) => l.msg === 'inference worker hangs; terminating it to restart')).toBe(true);
+    rt.submit(frame('endo', 2));
+    await waitFor(() => results.length === 2, 10_000, 'result after restart');
+    expect(results[1]!.frame.seq).toBe(2);
+    await rt.stop();
+  });
+
   it('refuses a corrupted package with the reason and keeps the previous model; accepts a good one', async () => {
     const { rt, results } = make();
     await rt.start();
