@@ -27,7 +27,9 @@ export interface Hardware {
 export async function discoverHardware(): Promise<Hardware> {
   let out = '';
   try {
-    out = (await run('gst-inspect-1.0', [], { maxBuffer: 16 * 1024 * 1024 })).stdout;
+    // A plugin that hangs while loading must not hang whoever asks (the daemon, replay):
+    // past the timeout nothing is found and the software elements are used.
+    out = (await run('gst-inspect-1.0', [], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 })).stdout;
   } catch {
     out = '';
   }

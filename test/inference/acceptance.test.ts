@@ -105,6 +105,7 @@ describe('step detection on unseen generated cases', () => {
       {},
       120_000,
     );
+    expect(r.signal, `killed after 120 s; stdout: ${r.stdout.slice(-500)}`).toBeNull();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
