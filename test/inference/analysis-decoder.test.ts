@@ -67,6 +67,8 @@ describe('analysis decoder on files it cannot play', () => {
     expect(r.signal, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBeNull();
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^replay: DECODE_FAILED: decoding .*truncated\.mp4 failed: .*no playable streams/im);
+    expect(r.stderr).toMatch(
+      /^replay: DECODE_FAILED: decoding .*truncated\.mp4 failed: .*no playable streams/im,
+    );
   });
 });
