@@ -29,7 +29,7 @@ export interface GstPipeline {
   'auto-flush-bus': boolean;
 }
 
-export interface GstModule {
+interface GstModule {
   Pipeline: new (launch: string) => GstPipeline;
 }
 
@@ -39,7 +39,7 @@ export const SEEK_SEGMENT = 8;
 const require = createRequire(import.meta.url);
 
 /** The native binding (loaded on first use: it initialises GStreamer). */
-export function gstModule(): GstModule {
+function gstModule(): GstModule {
   return require('gstreamer-superficial') as GstModule;
 }
 

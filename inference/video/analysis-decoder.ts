@@ -64,12 +64,6 @@ export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<An
   const sink = pipeline.findChild(EL.frames) as GstAppSink;
   const stallTimeoutMs = o.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   let failure: DecodeError | undefined;
-  let stopped = false;
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    pipeline.stop();
-  };
   let eos = false;
   let onEnd: (() => void) | undefined;
   pipeline.pollBus((msg) => {
@@ -78,7 +72,7 @@ export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<An
         'DECODE_FAILED',
         `decoding ${o.path} failed: ${String(msg.message ?? msg.debug ?? 'pipeline error')}`,
       );
-      stop();
+      pipeline.stop();
     } else if (msg.type === 'eos') eos = true;
     else return;
     onEnd?.();
@@ -93,7 +87,7 @@ export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<An
             'DECODE_STALLED',
             `decoding ${o.path} stalled: no frame, end of stream or error for ${stallTimeoutMs} ms`,
           );
-          stop();
+          pipeline.stop();
         }, stallTimeoutMs);
         sink.pull((b) => {
           clearTimeout(watchdog);
@@ -126,6 +120,7 @@ export async function* decodeAnalysisFrames(o: DecodeOptions): AsyncGenerator<An
     }
     if (failure) throw failure;
   } finally {
-    stop();
+    // Going to NULL again after an error or a stall is a no-op for GStreamer.
+    pipeline.stop();
   }
 }

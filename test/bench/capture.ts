@@ -210,7 +210,7 @@ export async function run(args: string[]): Promise<unknown> {
   // This process stands in for the daemon, which reads frames for hours: its first few
   // seconds of reading (V8 and malloc growing into the load) are not what a case sees. Each
   // round reads only ~1 s of frames, so an unwarmed reader shows in the first rounds (first
-  // round 776-857 fps against medians of 867-914 in 5 runs); two untimed rounds come first.
+  // round below the run's median in 9 of 10 runs, capture/README.md); two untimed rounds come first.
   // Every measured round still starts a fresh source process, as gst-launch is fresh.
   for (let i = 0; i < NODE_WARMUP_ROUNDS; i++) await nodeSource(file, 224, 224, null);
   const gstRuns: Array<{ playSeconds: number; cpuSeconds: number }> = [];

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openFrameStream } from '../../capture/frame-wire.js';
 import type { PipelinePlan } from '../../capture/pipeline/plan.js';
 import type { ChildMessage, ParentMessage } from '../../capture/protocol.js';
-import { ROOT, waitFor } from '../helpers/process.js';
+import { ROOT, TSX, waitFor } from '../helpers/process.js';
 
 type Stats = Extract<ChildMessage, { type: 'stats' }>;
 
@@ -35,7 +35,7 @@ describe('a live source whose daemon stops reading', () => {
       received++;
     });
     child = fork(join(ROOT, 'capture', 'worker', 'source-worker.ts'), [], {
-      execArgv: ['--import', join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')],
+      execArgv: ['--import', TSX],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', stream.childEnd],
     });
     stream.childEnd.destroy();

@@ -5,7 +5,8 @@ import { ROOT } from '../../daemon/paths.js';
 
 export { ROOT };
 
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+/** tsx's loader, for `node --import` of a TypeScript entry in a child process. */
+export const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 /** Runs `orsight <args>` to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000) {

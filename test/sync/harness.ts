@@ -110,15 +110,15 @@ export function makeSync(
   return new SyncPart({ config, store: () => store, log, ...extra });
 }
 
-/**
- * Writes the timeline the way the case engine does (rows in cases, phase_segments, events,
- * bookmarks, recordings); the outbox is filled by the migration's triggers.
- */
 /** True once the box has marked the case fully synced (headquarters acknowledged all of it). */
 export function caseSynced(db: Database.Database, caseId: string): boolean {
   return db.prepare('SELECT 1 FROM sync_cases WHERE case_id = ?').get(caseId) !== undefined;
 }
 
+/**
+ * Writes the timeline the way the case engine does (rows in cases, phase_segments, events,
+ * bookmarks, recordings); the outbox is filled by the migration's triggers.
+ */
 export class CaseWriter {
   constructor(
     private readonly db: Database.Database,
