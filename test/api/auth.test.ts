@@ -3,11 +3,9 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, ROOT } from '../helpers/process.js';
+import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { call, type Harness, startHarness } from './api-harness.js';
-
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 function cli(dataDir: string, args: string[], input = '') {
   const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), ...args], {

@@ -22,9 +22,9 @@ import { sourceLaunch } from '../../capture/pipeline/build.js';
 import type { PipelinePlan } from '../../capture/pipeline/plan.js';
 import type { ChildMessage, ParentMessage } from '../../capture/protocol.js';
 import { ROOT } from '../../daemon/paths.js';
+import { TSX } from '../helpers/process.js';
 
 const exec = promisify(execFile);
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const WORKER = join(ROOT, 'capture', 'worker', 'source-worker.ts');
 const CLK_TCK = 100;
 const NODE_WARMUP_ROUNDS = 2;

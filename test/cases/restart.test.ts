@@ -2,11 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, type DaemonProcess, freePort, ROOT, spawnDaemon, waitFor } from '../helpers/process.js';
+import {
+  cleanEnv,
+  type DaemonProcess,
+  freePort,
+  ROOT,
+  spawnDaemon,
+  TSX,
+  waitFor,
+} from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { type BusDaemon, startBusDaemon } from './fixtures/bus-daemon-client.js';
-
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 interface SegRow {
   id: string;

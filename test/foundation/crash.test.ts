@@ -1,10 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, type DaemonProcess, freePort, ROOT, spawnDaemon, waitFor } from '../helpers/process.js';
+import {
+  cleanEnv,
+  type DaemonProcess,
+  freePort,
+  ROOT,
+  spawnDaemon,
+  TSX,
+  waitFor,
+} from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const dir = tempDir();
 const env = { ORSIGHT_STORAGE__DATA_DIR: join(dir, 'data'), ORSIGHT_CASES__AUTO_START: 'false' };
 

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LATEST_VERSION, migrations, Store, StoreError } from '../../daemon/store/index.js';
-import { ROOT } from '../helpers/process.js';
+import { ROOT, TSX } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -105,12 +105,7 @@ describe('store', () => {
     const file = join(dir, 'burst.db');
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        join(ROOT, 'node_modules/tsx/dist/loader.mjs'),
-        join(ROOT, 'test/fixtures/store-writer.ts'),
-        file,
-      ],
+      ['--import', TSX, join(ROOT, 'test/fixtures/store-writer.ts'), file],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

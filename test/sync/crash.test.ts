@@ -4,12 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
-import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
+import { cleanEnv, ROOT, TSX, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CaseWriter, caseSynced, centralDb, openStore, startCentral } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 function boxOverrides(broker: Broker, dataDir: string, sync: Record<string, unknown>) {
   const id = broker.identity('site-a/or-1');
