@@ -50,9 +50,9 @@ export const DEMO_INPUT: ModelManifest['input'] = {
 };
 export const DEMO_FPS = 5;
 
-function specFor(seed: number, i: number): VideoSpec {
+function specFor(seed: number, i: number, minutes: readonly number[]): VideoSpec {
   const [width, height] = SIZES[i % SIZES.length]!;
-  return { seed, minutes: [3, 4, 5][i % 3]!, width, height, fps: 25 };
+  return { seed, minutes: minutes[i % minutes.length]!, width, height, fps: 25 };
 }
 
 async function main(): Promise<void> {
@@ -63,11 +63,16 @@ async function main(): Promise<void> {
       epochs: { type: 'string', default: '6' },
       cache: { type: 'string', default: join(ROOT, '.cache', 'train-videos') },
       'batch-size': { type: 'string', default: '32' },
+      // Case lengths, cycled over the training seeds. Short cases alone under-represent the
+      // long stretches of a phase without its hallmark instrument (inference/README.md).
+      minutes: { type: 'string', default: '4,8,12' },
+      'steps-per-epoch': { type: 'string', default: '1000' },
     },
   });
   const seed = Number(values.seed);
   const epochs = Number(values.epochs);
   const batchSize = Number(values['batch-size']);
+  const minutes = values.minutes!.split(',').map(Number);
   const t0 = performance.now();
   const choice = await selectBackend('wasm');
   if (choice.backend !== 'wasm') throw new Error('training needs the wasm backend');
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
     const out: LabelledFrames[] = [];
     for (let i = 0; i < seeds.length; i++) {
       const lf = await loadVideoFrames(
-        specFor(seeds[i]!, i + offset),
+        specFor(seeds[i]!, i + offset, minutes),
         values.cache!,
         analysis,
         classes,
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
   const optimizer = tf.train.adam(2e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const frameBytes = DEMO_INPUT.width * DEMO_INPUT.height * 3;
-  const steps = Math.ceil(frames.length / batchSize);
+  const steps = Math.min(Math.ceil(frames.length / batchSize), Number(values['steps-per-epoch']));
   let valAcc = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     (optimizer as unknown as { learningRate: number }).learningRate =
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
     format: 'orsight-model-package',
     formatVersion: 1,
     name: 'demo-cholec',
-    version: '1.1.0',
+    version: '1.2.0',
     procedure: CHOLEC_PROCEDURE,
     description:
       'Demo step detector for laparoscopic cholecystectomy, trained on orsight synthetic video. Not for clinical use.',
@@ -161,6 +166,8 @@ async function main(): Promise<void> {
       seed,
       epochs,
       batchSize,
+      stepsPerEpoch: steps,
+      caseMinutes: minutes,
       backend: choice.backend,
       trainSeeds: TRAIN_SEEDS,
       validationSeeds: VALIDATION_SEEDS,
