@@ -1,6 +1,6 @@
 /**
  * Issue 4 acceptance on generated cases from seeds never used in training or evaluation
- * (training: 101-112, validation 151-152, manifest evaluation 201-204): through the same
+ * (training: 101-126, validation 151-152, manifest evaluation 201-204): through the same
  * decode → worker → filter code as the live system, with the default configuration.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,15 @@ import { runCli } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { DEMO_MODEL_DIR, testConfig } from './helpers.js';
 
-const SEEDS = [9101, 9102, 9103];
+/** 4-minute cases (the phases compressed about tenfold) and one 12-minute case. */
+const CASES = [
+  { seed: 9101, minutes: 4 },
+  { seed: 9102, minutes: 4 },
+  { seed: 9103, minutes: 4 },
+  { seed: 9301, minutes: 12 },
+];
+const SEEDS = CASES.map((c) => c.seed);
+const SHORT_SEEDS = CASES.filter((c) => c.minutes === 4).map((c) => c.seed);
 const dir = tempDir('orsight-accept-');
 const results = new Map<
   number,
@@ -28,14 +36,15 @@ const results = new Map<
 beforeAll(async () => {
   const config = testConfig();
   const log = pino({ level: 'warn' });
-  for (const seed of SEEDS) {
+  for (const { seed, minutes } of CASES) {
     const video = join(dir, `case-${seed}.mp4`);
-    const g = await generateSurgicalVideo({ seed, minutes: 4, out: video, width: 480, height: 360, fps: 25 });
+    const g = await generateSurgicalVideo({ seed, minutes, out: video, width: 480, height: 360, fps: 25 });
     const r = await replayVideo({ video, modelDir: DEMO_MODEL_DIR, config, log });
     const evaluation = evaluate(r.frames, r.timeline, g.labels, r.model.classes, r.model.outOfBodyClass!);
     results.set(seed, { video, labels: g.labels, evaluation, timeline: r.timeline });
   }
-});
+  // About a minute alone; several times that while the rest of the suite shares the two cores.
+}, 480_000);
 
 describe('step detection on unseen generated cases', () => {
   it('uses seeds the demo model never saw', () => {
@@ -57,14 +66,15 @@ describe('step detection on unseen generated cases', () => {
     });
 
   // What the shipped demo model reliably does today (a regression floor, not the target):
-  // model 1.1.0 measured about 0.965 / 0.908 / 0.976 filtered accuracy on these seeds.
-  for (const seed of SEEDS) {
-    it(`seed ${seed}: regression floor: filtered accuracy ≥ 90 %, ≤ 2 missed transitions, median boundary error ≤ 5 s, out-of-body found`, () => {
+  // model 1.2.0 measured 0.966 / 0.940 / 0.976 filtered accuracy on the 4-minute cases, 0.982
+  // on the 12-minute one, no missed transition (1.1.0: 0.965 / 0.908 / 0.976, 2 missed in 9102).
+  for (const { seed, minutes } of CASES) {
+    it(`seed ${seed} (${minutes} min): regression floor: filtered accuracy ≥ 92 %, ≤ 1 missed transition, median boundary error ≤ 5 s, out-of-body found`, () => {
       const e = results.get(seed)!.evaluation;
       const summary = summaryOf(e);
-      expect(e.frames, summary).toBeGreaterThan(1150);
-      expect(e.accuracy, summary).toBeGreaterThanOrEqual(0.9);
-      expect(e.missedTransitions, summary).toBeLessThanOrEqual(2);
+      expect(e.frames, summary).toBeGreaterThan(minutes * 60 * 5 - 50);
+      expect(e.accuracy, summary).toBeGreaterThanOrEqual(0.92);
+      expect(e.missedTransitions, summary).toBeLessThanOrEqual(1);
       expect(e.boundaryErrorMedianS!, summary).toBeLessThanOrEqual(5);
       expect(e.perClass.out_of_body!.recall, summary).toBeGreaterThan(0.5);
     });
@@ -79,20 +89,27 @@ describe('step detection on unseen generated cases', () => {
     ).toBeGreaterThan(mean((e) => e.rawAccuracy));
   });
 
-  // Issue 4's acceptance targets. NOT MET by the demo model 1.1.0: seed 9102 gives about 0.908
-  // filtered vs 0.9275 raw with 2 missed transitions (a 12.8 s return to cleaning and
-  // coagulation is not detected), and 4 of 12 further unseen seeds (9104-9115) fall short
-  // too (inference/README.md). Skipped, and counted as skipped, until a model meets them;
-  // run them with ORSIGHT_ACCEPTANCE=strict.
+  const meetsTarget = (seed: number) => {
+    const e = results.get(seed)!.evaluation;
+    const summary = summaryOf(e);
+    expect(e.accuracy, summary).toBeGreaterThanOrEqual(0.95);
+    expect(e.missedTransitions, summary).toBe(0);
+    expect(e.boundaryErrorMedianS!, summary).toBeLessThanOrEqual(5);
+    expect(e.accuracy, summary).toBeGreaterThan(e.rawAccuracy);
+  };
+
+  it('seed 9301 (12 min): filtered accuracy ≥ 95 %, no missed transition, median boundary error ≤ 5 s, filter beats raw', () => {
+    meetsTarget(9301);
+  });
+
+  // Issue 4's acceptance targets on the 4-minute cases. NOT MET by the demo model 1.2.0: seed
+  // 9102 gives 0.940 filtered (0.927 raw); over 30 unseen 4-minute cases 19 meet the whole
+  // target, over 30 unseen 12-minute cases 26 (inference/README.md). Skipped, and counted as
+  // skipped, until a model meets them; run them with ORSIGHT_ACCEPTANCE=strict.
   describe.skipIf(process.env.ORSIGHT_ACCEPTANCE !== 'strict')('issue 4 acceptance targets', () => {
-    for (const seed of SEEDS) {
-      it(`seed ${seed}: filtered accuracy ≥ 95 %, no missed transition, median boundary error ≤ 5 s, filter beats raw`, () => {
-        const e = results.get(seed)!.evaluation;
-        const summary = summaryOf(e);
-        expect(e.accuracy, summary).toBeGreaterThanOrEqual(0.95);
-        expect(e.missedTransitions, summary).toBe(0);
-        expect(e.boundaryErrorMedianS!, summary).toBeLessThanOrEqual(5);
-        expect(e.accuracy, summary).toBeGreaterThan(e.rawAccuracy);
+    for (const seed of SHORT_SEEDS) {
+      it(`seed ${seed} (4 min): filtered accuracy ≥ 95 %, no missed transition, median boundary error ≤ 5 s, filter beats raw`, () => {
+        meetsTarget(seed);
       });
     }
   });
