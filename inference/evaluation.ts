@@ -24,6 +24,8 @@ export interface Evaluation {
   boundaryErrorMedianS: number | null;
   boundaryErrorMaxS: number | null;
   boundaryErrorsS: number[];
+  /** Detected minus true time of each matched boundary (positive: detected late). */
+  boundaryOffsetsS: number[];
 }
 
 /**
@@ -86,6 +88,7 @@ export function evaluate(
     .slice(1)
     .map((s, i) => ({ from: timeline.phases[i]!.phase, to: s.phase, tS: s.startMs / 1000, used: false }));
   const errors: number[] = [];
+  const offsets: number[] = [];
   let missed = 0;
   for (const g of gt) {
     let best: (typeof detected)[number] | undefined;
@@ -97,6 +100,7 @@ export function evaluate(
     if (best) {
       best.used = true;
       errors.push(Math.abs(best.tS - g.tS));
+      offsets.push(best.tS - g.tS);
     } else missed++;
   }
   const sorted = [...errors].sort((a, b) => a - b);
@@ -113,6 +117,7 @@ export function evaluate(
     boundaryErrorMedianS: sorted.length ? round3(median(sorted)) : null,
     boundaryErrorMaxS: sorted.length ? round3(sorted[sorted.length - 1]!) : null,
     boundaryErrorsS: errors.map(round3),
+    boundaryOffsetsS: offsets.map(round3),
   };
 }
 

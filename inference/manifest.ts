@@ -61,6 +61,7 @@ export const ManifestSchema = Type.Object(
     startPhases: Type.Array(Type.String(), { minItems: 1 }),
     transitions: Type.Record(Type.String(), Type.Array(Type.String())),
     outOfBodyClass: Type.Optional(Type.String({ minLength: 1 })),
+    boundaryLagS: Type.Optional(Type.Number({ minimum: 0, maximum: 30 })),
     files: Type.Record(Type.String(), Type.String({ pattern: '^[0-9a-f]{64}$' })),
     training: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     evaluation: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

@@ -43,6 +43,7 @@ export function filterOptions(c: InferenceConfig): PhaseFilterOptions {
     outOfBodyEnterS: c.out_of_body_enter_s,
     outOfBodyExitS: c.out_of_body_exit_s,
     boundaryLookbackS: c.boundary_lookback_s,
+    boundaryLagS: c.boundary_lag_s ?? null,
   };
 }
 

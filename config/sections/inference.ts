@@ -52,6 +52,14 @@ export const inferenceSection = Section(
       0,
       600,
     ),
+    boundary_lag_s: Type.Optional(
+      Type.Number({
+        description:
+          "Seconds by which a confirmed phase boundary is placed before the change point, for the classifier's delay in recognising a new phase. Default: the model manifest's boundaryLagS (measured on validation cases), else 0.",
+        minimum: 0,
+        maximum: 30,
+      }),
+    ),
     switch_probability: Num('Filtered probability a new phase must reach to be reported.', 0.8, 0.5, 1),
     duration_substates: Int(
       'Sub-states per phase in the HMM (Erlang duration prior: more = phases shorter than typical are less likely).',

@@ -14,6 +14,12 @@ export interface PhaseFilterOptions extends HmmOptions {
    * the last boundaryLookbackS seconds of frames (old phase before, new phase after).
    */
   boundaryLookbackS: number;
+  /**
+   * Overrides the model's boundaryLagS (seconds the classifier takes to recognise a new
+   * phase; confirmed boundaries are placed that much before the change point). null: the
+   * model's value, 0 when it has none.
+   */
+  boundaryLagS: number | null;
 }
 
 /** What the filter needs from a model manifest. */
@@ -24,6 +30,8 @@ export interface FilterModel {
   transitions: Readonly<Record<string, readonly string[]>>;
   startPhases: readonly string[];
   outOfBodyClass?: string;
+  /** The classifier's typical delay in recognising a new phase, from validation cases. */
+  boundaryLagS?: number;
 }
 
 export interface FilterState {
@@ -58,6 +66,7 @@ export class PhaseFilter {
   /** Recent in-body frames: time and log-likelihood per phase, for locating boundaries. */
   private recent: Array<{ tsMs: number; ll: Float64Array }> = [];
   private lastPhaseEventMs = Number.NEGATIVE_INFINITY;
+  private readonly lagMs: number;
 
   constructor(
     private readonly source: string,
@@ -68,6 +77,7 @@ export class PhaseFilter {
     this.phaseClassIndex = model.phases.map((p) => model.classes.indexOf(p.id));
     this.oobIndex = model.outOfBodyClass ? model.classes.indexOf(model.outOfBodyClass) : -1;
     this.posteriorNow = this.hmm.posterior();
+    this.lagMs = (o.boundaryLagS ?? model.boundaryLagS ?? 0) * 1000;
   }
 
   /** Folds in one frame's class probabilities; returns the events it causes (in time order). */
@@ -112,7 +122,7 @@ export class PhaseFilter {
       const atMs =
         this.committed === undefined
           ? this.leader.sinceMs
-          : Math.max(this.changePoint(this.committed, bestId, tsMs), this.lastPhaseEventMs);
+          : Math.max(this.changePoint(this.committed, bestId, tsMs) - this.lagMs, this.lastPhaseEventMs);
       this.lastPhaseEventMs = atMs;
       const modelVersion = this.model.version;
       if (this.committed !== undefined) {

@@ -35,6 +35,7 @@ function info(r: ModelRunner): WorkerModelInfo {
     transitions: m.transitions,
     startPhases: m.startPhases,
     outOfBodyClass: m.outOfBodyClass,
+    boundaryLagS: m.boundaryLagS,
     inputWidth: m.input.width,
     inputHeight: m.input.height,
     fps: m.fps,

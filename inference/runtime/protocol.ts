@@ -21,6 +21,8 @@ export interface WorkerModelInfo {
   transitions: Record<string, string[]>;
   startPhases: string[];
   outOfBodyClass?: string;
+  /** The classifier's typical delay in recognising a new phase (manifest boundaryLagS). */
+  boundaryLagS?: number;
   inputWidth: number;
   inputHeight: number;
   fps: number;

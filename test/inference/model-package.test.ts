@@ -106,12 +106,14 @@ describe('model package loader', () => {
       editManifest(p, (m) => {
         m.phases[0].color = 'red';
         m.fps = 0;
+        m.boundaryLagS = -1;
       }),
     );
     const e = refusal(d);
     expect(e.code).toBe('MANIFEST_INVALID');
     expect(e.message).toContain('manifest.phases.0.color');
     expect(e.message).toContain('manifest.fps');
+    expect(e.message).toContain('manifest.boundaryLagS');
   });
 
   it('refuses classes that do not match the phases and the out-of-body class', async () => {

@@ -32,6 +32,7 @@ const OPTS: PhaseFilterOptions = {
   outOfBodyEnterS: 1,
   outOfBodyExitS: 2,
   boundaryLookbackS: 30,
+  boundaryLagS: null,
 };
 
 const FPS = 5;
@@ -99,6 +100,35 @@ describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
       [3, 57],
     ] as const)
       expect(Math.abs(atS[i]! - want)).toBeLessThan(2);
+  });
+
+  it("moves boundaries back by the model's boundaryLagS (a config value overrides it), never before the previous one", () => {
+    // The classifier sees each new phase 2 s after it began (as a view that changes gradually does).
+    const truth = (t: number) => (t < 60 ? 0 : t < 130 ? 1 : 2);
+    const seen = (t: number) => truth(Math.max(0, t - 2));
+    const starts = (model: typeof MODEL & { boundaryLagS?: number }, lag: number | null) => {
+      const filter = new PhaseFilter('endo', model, { ...OPTS, boundaryLagS: lag });
+      const { events } = run(filter, seen, 200, new Rng(5), 0.9);
+      return events.filter((e) => e.type === 'phase_started').map((e) => e.atMs / 1000);
+    };
+    const plain = starts(MODEL, null);
+    const lagged = starts({ ...MODEL, boundaryLagS: 2 }, null);
+    expect(plain).toHaveLength(3);
+    expect(lagged).toHaveLength(3);
+    for (const [i, want] of [
+      [1, 60],
+      [2, 130],
+    ] as const) {
+      expect(plain[i]! - want).toBeGreaterThan(1);
+      expect(lagged[i]!).toBeCloseTo(plain[i]! - 2, 6);
+      expect(Math.abs(lagged[i]! - want)).toBeLessThan(1);
+    }
+    // The config value wins over the model's; an absurd lag stops at the previous boundary.
+    expect(starts({ ...MODEL, boundaryLagS: 2 }, 0)).toEqual(plain);
+    const huge = starts(MODEL, 30);
+    expect(huge[1]!).toBeGreaterThanOrEqual(huge[0]!);
+    expect(huge[2]!).toBeGreaterThanOrEqual(huge[1]!);
+    expect(huge[2]!).toBeLessThan(plain[2]!);
   });
 
   it('ignores a confident burst shorter than the minimum phase duration', () => {
