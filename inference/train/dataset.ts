@@ -30,14 +30,8 @@ export function frameClass(
   return classes.indexOf(name);
 }
 
-/** Generates (or reuses from the cache) a video and decodes it through the live analysis path. */
-export async function loadVideoFrames(
-  spec: VideoSpec,
-  cacheDir: string,
-  analysis: { width: number; height: number; fps: number },
-  classes: readonly string[],
-  outOfBodyClass: string,
-): Promise<LabelledFrames> {
+/** Generates a video into the cache unless it is there already; returns its path. */
+export async function ensureVideo(spec: VideoSpec, cacheDir: string): Promise<string> {
   mkdirSync(cacheDir, { recursive: true });
   const path = join(
     cacheDir,
@@ -46,6 +40,18 @@ export async function loadVideoFrames(
   if (!existsSync(path) || !existsSync(labelsPathFor(path))) {
     await generateSurgicalVideo({ ...spec, out: path });
   }
+  return path;
+}
+
+/** Generates (or reuses from the cache) a video and decodes it through the live analysis path. */
+export async function loadVideoFrames(
+  spec: VideoSpec,
+  cacheDir: string,
+  analysis: { width: number; height: number; fps: number },
+  classes: readonly string[],
+  outOfBodyClass: string,
+): Promise<LabelledFrames> {
+  const path = await ensureVideo(spec, cacheDir);
   const labels = JSON.parse(readFileSync(labelsPathFor(path), 'utf8')) as CaseLabels;
   const frames: Uint8Array[] = [];
   const classOf: number[] = [];

@@ -50,9 +50,20 @@ export const DEMO_INPUT: ModelManifest['input'] = {
 };
 export const DEMO_FPS = 5;
 
+/** Case lengths of the shipped model's training and validation cases, cycled over the seeds. */
+export const CASE_MINUTES = [4, 8, 12];
+
 function specFor(seed: number, i: number, minutes: readonly number[]): VideoSpec {
   const [width, height] = SIZES[i % SIZES.length]!;
   return { seed, minutes: minutes[i % minutes.length]!, width, height, fps: 25 };
+}
+
+/** Validation cases take the specs after the first training case's (other sizes and lengths). */
+const VALIDATION_SPEC_OFFSET = 1;
+
+/** The validation cases as training generated them (calibrate.ts replays them). */
+export function validationSpecs(minutes: readonly number[] = CASE_MINUTES): VideoSpec[] {
+  return VALIDATION_SEEDS.map((seed, i) => specFor(seed, i + VALIDATION_SPEC_OFFSET, minutes));
 }
 
 async function main(): Promise<void> {
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
       'batch-size': { type: 'string', default: '32' },
       // Case lengths, cycled over the training seeds. Short cases alone under-represent the
       // long stretches of a phase without its hallmark instrument (inference/README.md).
-      minutes: { type: 'string', default: '4,8,12' },
+      minutes: { type: 'string', default: CASE_MINUTES.join(',') },
       'steps-per-epoch': { type: 'string', default: '1000' },
     },
   });
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
     return out;
   };
   const train = await load(TRAIN_SEEDS, 0);
-  const val = await load(VALIDATION_SEEDS, 1);
+  const val = await load(VALIDATION_SEEDS, VALIDATION_SPEC_OFFSET);
   const frames = train.flatMap((v) => v.frames);
   const labels = Int32Array.from(train.flatMap((v) => Array.from(v.labels)));
   const counts = classes.map((_, c) => labels.filter((l) => l === c).length);

@@ -1,0 +1,85 @@
+/**
+ * Measures how late the model recognises a new phase and records it in the package manifest
+ * as `boundaryLagS`, which the temporal filter subtracts when it places a confirmed boundary.
+ *
+ *   nice -n 10 npx tsx inference/train/calibrate.ts [--model inference/models/demo-cholec]
+ *
+ * A phase change shows gradually (the view and the instruments change over a second or two),
+ * so the change point in the classifier's scores lies systematically after the true boundary.
+ * The lag is the median offset (detected − true) of the boundaries found in the validation
+ * cases, replayed with no lag correction through the live code path. Validation cases only:
+ * the evaluation seeds (evaluate.ts) and the acceptance test's seeds stay unseen.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadConfig } from '../../config/index.js';
+import { ROOT } from '../../daemon/paths.js';
+import { evaluate } from '../evaluation.js';
+import type { ModelManifest } from '../manifest.js';
+import { DEMO_MODEL_DIR } from '../models.js';
+import { MANIFEST_FILE } from '../package-loader.js';
+import { replayVideo } from '../replay.js';
+import type { CaseLabels } from '../sim/case-script.js';
+import { labelsPathFor } from '../sim/generate.js';
+import { ensureVideo } from './dataset.js';
+import { validationSpecs } from './train.js';
+import { writeManifest } from './write-package.js';
+
+/** The median of the offsets, rounded to 0.1 s; 0 when the model is early or nothing matched. */
+export function boundaryLag(offsetsS: readonly number[]): number {
+  if (offsetsS.length === 0) return 0;
+  const s = [...offsetsS].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return Math.max(0, Math.round(median * 10) / 10);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string', default: DEMO_MODEL_DIR },
+      cache: { type: 'string', default: join(ROOT, '.cache', 'train-videos') },
+    },
+  });
+  const config = loadConfig({ env: {}, overrides: { inference: { boundary_lag_s: 0 } } });
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const offsets: number[] = [];
+  const specs = validationSpecs();
+  for (const spec of specs) {
+    const video = await ensureVideo(spec, values.cache!);
+    const labels = JSON.parse(readFileSync(labelsPathFor(video), 'utf8')) as CaseLabels;
+    const r = await replayVideo({ video, modelDir: values.model!, config, log });
+    const e = evaluate(
+      r.frames,
+      r.timeline,
+      labels,
+      r.model.classes,
+      r.model.outOfBodyClass ?? 'out_of_body',
+    );
+    process.stderr.write(
+      `[calibrate] seed ${spec.seed} (${spec.minutes} min): offsets ${e.boundaryOffsetsS.join(' ')}\n`,
+    );
+    offsets.push(...e.boundaryOffsetsS);
+  }
+  const lag = boundaryLag(offsets);
+  const manifestPath = join(values.model!, MANIFEST_FILE);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
+  manifest.boundaryLagS = lag;
+  manifest.training = {
+    ...manifest.training,
+    boundaryLag: {
+      script: 'inference/train/calibrate.ts',
+      seeds: specs.map((s) => s.seed),
+      boundaries: offsets.length,
+      medianOffsetS: lag,
+    },
+  };
+  writeManifest(values.model!, manifest);
+  process.stderr.write(
+    `[calibrate] boundaryLagS ${lag} (${offsets.length} boundaries) written to ${manifestPath}\n`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
