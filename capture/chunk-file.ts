@@ -1,10 +1,28 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
-/** Size and sha256 of a closed chunk, hashed in this (source) process, off the daemon's loop. */
+/**
+ * Seals a closed chunk: its bytes and its directory entry are made durable (fdatasync, fsync
+ * of the folder) before the chunk is reported, so a recording the database lists survives a
+ * power cut; then its size and sha256, hashed in this (source) process, off the daemon's loop.
+ */
 export async function describeChunk(path: string): Promise<{ sizeBytes: number; sha256: string }> {
-  const { size } = await stat(path);
+  const fh = await open(path, 'r');
+  let size: number;
+  try {
+    await fh.datasync();
+    ({ size } = await fh.stat());
+  } finally {
+    await fh.close();
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
   const hash = createHash('sha256');
   for await (const part of createReadStream(path)) hash.update(part as Buffer);
   return { sizeBytes: size, sha256: hash.digest('hex') };
