@@ -16,14 +16,11 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.js';
 import { ROOT } from '../../daemon/paths.js';
-import { evaluate } from '../evaluation.js';
 import type { ModelManifest } from '../manifest.js';
 import { DEMO_MODEL_DIR } from '../models.js';
 import { MANIFEST_FILE } from '../package-loader.js';
-import { replayVideo } from '../replay.js';
-import type { CaseLabels } from '../sim/case-script.js';
-import { labelsPathFor } from '../sim/generate.js';
 import { ensureVideo } from './dataset.js';
+import { scoreReplay } from './evaluate.js';
 import { validationSpecs } from './train.js';
 import { writeManifest } from './write-package.js';
 
@@ -49,15 +46,7 @@ async function main(): Promise<void> {
   const specs = validationSpecs();
   for (const spec of specs) {
     const video = await ensureVideo(spec, values.cache!);
-    const labels = JSON.parse(readFileSync(labelsPathFor(video), 'utf8')) as CaseLabels;
-    const r = await replayVideo({ video, modelDir: values.model!, config, log });
-    const e = evaluate(
-      r.frames,
-      r.timeline,
-      labels,
-      r.model.classes,
-      r.model.outOfBodyClass ?? 'out_of_body',
-    );
+    const e = await scoreReplay(video, values.model!, config, log);
     process.stderr.write(
       `[calibrate] seed ${spec.seed} (${spec.minutes} min): offsets ${e.boundaryOffsetsS.join(' ')}\n`,
     );

@@ -9,9 +9,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig } from '../../config/index.js';
+import { type Config, loadConfig } from '../../config/index.js';
+import type { Logger } from '../../daemon/log.js';
 import { ROOT } from '../../daemon/paths.js';
-import { evaluate } from '../evaluation.js';
+import { type Evaluation, evaluate } from '../evaluation.js';
 import type { ModelManifest } from '../manifest.js';
 import { DEMO_MODEL_DIR } from '../models.js';
 import { MANIFEST_FILE } from '../package-loader.js';
@@ -21,6 +22,18 @@ import { generateSurgicalVideo, labelsPathFor } from '../sim/generate.js';
 import { writeManifest } from './write-package.js';
 
 export const EVALUATION_SEEDS = [201, 202, 203, 204];
+
+/** Replays a generated case (next to its labels) through the live code path and scores it. */
+export async function scoreReplay(
+  video: string,
+  modelDir: string,
+  config: Config,
+  log: Logger,
+): Promise<Evaluation> {
+  const labels = JSON.parse(readFileSync(labelsPathFor(video), 'utf8')) as CaseLabels;
+  const r = await replayVideo({ video, modelDir, config, log });
+  return evaluate(r.frames, r.timeline, labels, r.model.classes, r.model.outOfBodyClass ?? 'out_of_body');
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -44,15 +57,7 @@ async function main(): Promise<void> {
       height: 480,
       fps: 25,
     });
-    const labels = JSON.parse(readFileSync(labelsPathFor(video), 'utf8')) as CaseLabels;
-    const r = await replayVideo({ video, modelDir: values.model!, config, log });
-    const e = evaluate(
-      r.frames,
-      r.timeline,
-      labels,
-      r.model.classes,
-      r.model.outOfBodyClass ?? 'out_of_body',
-    );
+    const e = await scoreReplay(video, values.model!, config, log);
     const row = {
       seed,
       minutes: Number(values.minutes),
