@@ -1,21 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
+import { runCli } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { call, type Harness, startHarness } from './api-harness.js';
 
 function cli(dataDir: string, args: string[], input = '') {
-  const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...cleanEnv(), ORSIGHT_STORAGE__DATA_DIR: dataDir, ORSIGHT_AUTH__SCRYPT_COST: '1024' },
+  const r = runCli(
+    args,
+    { ORSIGHT_STORAGE__DATA_DIR: dataDir, ORSIGHT_AUTH__SCRYPT_COST: '1024' },
+    60_000,
     input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  );
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const login = (h: Harness, username: string, password: string, remoteAddress = '10.0.0.1') =>

@@ -1,16 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  cleanEnv,
-  type DaemonProcess,
-  freePort,
-  ROOT,
-  spawnDaemon,
-  TSX,
-  waitFor,
-} from '../helpers/process.js';
+import { type DaemonProcess, freePort, runCli, spawnDaemon, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { type BusDaemon, startBusDaemon } from './fixtures/bus-daemon-client.js';
 
@@ -73,13 +64,14 @@ describe('a case survives kill -9 of the daemon', () => {
       ORSIGHT_CASES__AUTO_START_AFTER_S: '0.2',
     };
     // The first admin comes from the CLI (no default password).
-    const add = spawnSync(
-      process.execPath,
-      ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), 'user', 'add', 'admin', '--role', 'admin'],
-      { cwd: ROOT, env: { ...cleanEnv(), ...env }, input: 'correct-horse-battery\n', encoding: 'utf8' },
+    const add = runCli(
+      ['user', 'add', 'admin', '--role', 'admin'],
+      env,
+      undefined,
+      'correct-horse-battery\n',
     );
     expect(add.stderr).toBe('');
-    expect(add.status).toBe(0);
+    expect(add.code).toBe(0);
 
     daemon = await startBusDaemon(env);
     const t0 = Date.now();
@@ -179,12 +171,8 @@ describe('orsightd itself (spawnDaemon): a case started over the API survives ki
       ORSIGHT_HTTP__PORT: String(port),
       ORSIGHT_CASES__AUTO_START: 'false',
     };
-    const add = spawnSync(
-      process.execPath,
-      ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), 'user', 'add', 'boss', '--role', 'admin'],
-      { cwd: ROOT, env: { ...cleanEnv(), ...env }, input: 'correct-horse-battery\n', encoding: 'utf8' },
-    );
-    expect(add.status, add.stderr).toBe(0);
+    const add = runCli(['user', 'add', 'boss', '--role', 'admin'], env, undefined, 'correct-horse-battery\n');
+    expect(add.code, add.stderr).toBe(0);
     const base = `http://127.0.0.1:${port}`;
     const ready = async () => {
       d = spawnDaemon([], env);

@@ -1,15 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  cleanEnv,
-  type DaemonProcess,
-  freePort,
-  ROOT,
-  spawnDaemon,
-  TSX,
-  waitFor,
-} from '../helpers/process.js';
+import { type DaemonProcess, freePort, runCli, spawnDaemon, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -32,17 +23,14 @@ describe('crash-only: kill -9 of the daemon during a burst of writes', () => {
   });
 
   it('restarts with an intact database and every acknowledged write present', async () => {
-    const add = spawnSync(
-      process.execPath,
-      ['--import', TSX, join(ROOT, 'daemon/cli.ts'), 'user', 'add', 'admin1', '--role', 'admin'],
-      {
-        env: { ...cleanEnv(), ...env },
-        input: 'correct-horse-battery-staple\n',
-        encoding: 'utf8',
-      },
+    const add = runCli(
+      ['user', 'add', 'admin1', '--role', 'admin'],
+      env,
+      undefined,
+      'correct-horse-battery-staple\n',
     );
     expect(add.stderr).toBe('');
-    expect(add.status).toBe(0);
+    expect(add.code).toBe(0);
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -107,11 +95,8 @@ describe('crash-only: kill -9 of the daemon during a burst of writes', () => {
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
 
-    const check = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'daemon/cli.ts'), 'db', 'check'], {
-      env: { ...cleanEnv(), ...env },
-      encoding: 'utf8',
-    });
+    const check = runCli(['db', 'check'], env);
     expect(check.stdout).toMatch(/ok \(schema version \d+\)/);
-    expect(check.status).toBe(0);
+    expect(check.code).toBe(0);
   });
 });

@@ -8,13 +8,14 @@ export { ROOT };
 /** tsx's loader, for `node --import` of a TypeScript entry in a child process. */
 export const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
-/** Runs `orsight <args>` to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000) {
+/** Runs `orsight <args>` to completion; `input` goes to its stdin (a password, say). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, input?: string) {
   const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...cleanEnv(), ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
+    input,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
