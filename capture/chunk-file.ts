@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -9,11 +8,13 @@ import { dirname } from 'node:path';
  * power cut; then its size and sha256, hashed in this (source) process, off the daemon's loop.
  */
 export async function describeChunk(path: string): Promise<{ sizeBytes: number; sha256: string }> {
-  const fh = await open(path, 'r');
+  const hash = createHash('sha256');
   let size: number;
+  const fh = await open(path, 'r');
   try {
     await fh.datasync();
     ({ size } = await fh.stat());
+    for await (const part of fh.createReadStream({ autoClose: false })) hash.update(part as Buffer);
   } finally {
     await fh.close();
   }
@@ -23,7 +24,5 @@ export async function describeChunk(path: string): Promise<{ sizeBytes: number; 
   } finally {
     await dir.close();
   }
-  const hash = createHash('sha256');
-  for await (const part of createReadStream(path)) hash.update(part as Buffer);
   return { sizeBytes: size, sha256: hash.digest('hex') };
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -208,13 +208,7 @@ export class CaseWriter {
     const data = randomBytes(sizeBytes);
     mkdirSync(join(this.dataDir, 'recordings', caseId, 'endoscope'), { recursive: true });
     // As capture seals a closed chunk: on disk before its row exists (capture/chunk-file.ts).
-    const fd = openSync(join(this.dataDir, 'recordings', rel), 'w');
-    try {
-      writeSync(fd, data);
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(join(this.dataDir, 'recordings', rel), data, { flush: true });
     this.db
       .prepare(
         'INSERT INTO recordings (id, case_id, source_name, path, started_at, duration_ms, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
