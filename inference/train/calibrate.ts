@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.js';
+import { median } from '../../daemon/cases/quantiles.js';
 import { ROOT } from '../../daemon/paths.js';
 import type { ModelManifest } from '../manifest.js';
 import { DEMO_MODEL_DIR } from '../models.js';
@@ -25,12 +26,8 @@ import { validationSpecs } from './train.js';
 import { writeManifest } from './write-package.js';
 
 /** The median of the offsets, rounded to 0.1 s; 0 when the model is early or nothing matched. */
-export function boundaryLag(offsetsS: readonly number[]): number {
-  if (offsetsS.length === 0) return 0;
-  const s = [...offsetsS].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return Math.max(0, Math.round(median * 10) / 10);
+function boundaryLag(offsetsS: readonly number[]): number {
+  return Math.max(0, Math.round((median(offsetsS) ?? 0) * 10) / 10);
 }
 
 async function main(): Promise<void> {
@@ -42,8 +39,14 @@ async function main(): Promise<void> {
   });
   const config = loadConfig({ env: {}, overrides: { inference: { boundary_lag_s: 0 } } });
   const log = pino({ level: 'warn' }, pino.destination(2));
+  const manifestPath = join(values.model!, MANIFEST_FILE);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
+  // The validation cases as this model's training generated them (the lengths it recorded).
+  const recorded = manifest.training?.caseMinutes;
+  const specs = validationSpecs(
+    Array.isArray(recorded) && recorded.every((m) => typeof m === 'number') ? recorded : undefined,
+  );
   const offsets: number[] = [];
-  const specs = validationSpecs();
   for (const spec of specs) {
     const video = await ensureVideo(spec, values.cache!);
     const e = await scoreReplay(video, values.model!, config, log);
@@ -53,8 +56,6 @@ async function main(): Promise<void> {
     offsets.push(...e.boundaryOffsetsS);
   }
   const lag = boundaryLag(offsets);
-  const manifestPath = join(values.model!, MANIFEST_FILE);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
   manifest.boundaryLagS = lag;
   manifest.training = {
     ...manifest.training,
