@@ -64,10 +64,10 @@ describe('step detection on unseen generated cases', () => {
       max: e.boundaryErrorMaxS,
     });
 
-  // Issue 4's target on each case. Model 1.2.0 with its calibrated boundary lag (0.8 s)
-  // measured 0.991 / 0.963 / 0.992 after the filter on the 4-minute cases (raw 0.958 / 0.927 /
-  // 0.939) and 0.987 on the 12-minute one (raw 0.974), no missed transition. These four cases
-  // are not the whole story: over 60 unseen cases 49 meet the target (inference/README.md).
+  // Issue 4's target on each case. Model 1.3.0 with its calibrated boundary lag (0.9 s)
+  // measured 0.989 / 0.964 / 0.992 after the filter on the 4-minute cases (raw 0.958 / 0.929 /
+  // 0.957) and 0.997 on the 12-minute one (raw 0.979), no missed transition. These four cases
+  // are not the whole story: over 60 unseen cases 51 meet the target (inference/README.md).
   for (const { seed, minutes } of CASES) {
     it(`seed ${seed} (${minutes} min): filtered accuracy ≥ 95 %, no missed transition, median boundary error ≤ 5 s, filter beats raw, out-of-body found`, () => {
       const e = results.get(seed)!.evaluation;
