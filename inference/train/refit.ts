@@ -161,6 +161,11 @@ async function main(): Promise<void> {
   const pkg = loadModelPackage(values.model!);
   const manifest = JSON.parse(readFileSync(join(values.model!, MANIFEST_FILE), 'utf8')) as ModelManifest;
   if (manifest.model.kind !== 'tfjs-layers') throw new Error('refit.ts needs a tfjs-layers model');
+  if (!manifest.outOfBodyClass) {
+    throw new Error(
+      'refit.ts needs a model with an out-of-body class: the generated cases have out-of-body spans',
+    );
+  }
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: pkg.modelJson.modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
@@ -174,7 +179,7 @@ async function main(): Promise<void> {
   const load = async (specs: VideoSpec[]) => {
     const out: LabelledFrames[] = [];
     for (const s of specs) {
-      out.push(await loadVideoFrames(s, values.cache!, analysis, classes, outOfBodyClass ?? ''));
+      out.push(await loadVideoFrames(s, values.cache!, analysis, classes, outOfBodyClass));
       log(`video seed ${s.seed} (${s.minutes} min) decoded`);
     }
     return out;
