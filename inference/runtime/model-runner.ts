@@ -3,6 +3,18 @@ import type { LoadedPackage } from '../package-loader.js';
 import { preprocess } from './preprocess.js';
 import { tf } from './tf.js';
 
+/** A verified package's model artifacts (already in memory) as a TF.js IO handler. */
+export function packageArtifacts(pkg: LoadedPackage): tf.io.IOHandler {
+  const { modelJson, weightSpecs, weightData } = pkg;
+  return tf.io.fromMemory({
+    modelTopology: modelJson.modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[],
+    weightData,
+    format: modelJson.format,
+    signature: modelJson.signature as object | undefined,
+  });
+}
+
 /**
  * A loaded model ready to classify frames on the active backend. Every call cleans up its
  * tensors (tidy + dispose), so tf.memory().numTensors stays flat however long it runs.
@@ -17,14 +29,8 @@ export class ModelRunner {
   }
 
   async load(): Promise<void> {
-    const { modelJson, weightSpecs, weightData, manifest } = this.pkg;
-    const handler = tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[],
-      weightData,
-      format: modelJson.format,
-      signature: modelJson.signature as object | undefined,
-    });
+    const { manifest } = this.pkg;
+    const handler = packageArtifacts(this.pkg);
     try {
       this.model =
         manifest.model.kind === 'tfjs-layers'

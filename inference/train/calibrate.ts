@@ -22,7 +22,7 @@ import { DEMO_MODEL_DIR } from '../models.js';
 import { MANIFEST_FILE } from '../package-loader.js';
 import { ensureVideo } from './dataset.js';
 import { scoreReplay } from './evaluate.js';
-import { validationSpecs } from './train.js';
+import { recordedValidationSpecs } from './train.js';
 import { writeManifest } from './write-package.js';
 
 /** The median of the offsets, rounded to 0.1 s; 0 when the model is early or nothing matched. */
@@ -42,10 +42,7 @@ async function main(): Promise<void> {
   const manifestPath = join(values.model!, MANIFEST_FILE);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ModelManifest;
   // The validation cases as this model's training generated them (the lengths it recorded).
-  const recorded = manifest.training?.caseMinutes;
-  const specs = validationSpecs(
-    Array.isArray(recorded) && recorded.every((m) => typeof m === 'number') ? recorded : undefined,
-  );
+  const specs = recordedValidationSpecs(manifest);
   const offsets: number[] = [];
   for (const spec of specs) {
     const video = await ensureVideo(spec, values.cache!);

@@ -14,18 +14,18 @@
  * Run it after train.ts and before calibrate.ts (the boundary lag belongs to the final model)
  * and evaluate.ts.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../../daemon/paths.js';
 import type { ModelManifest } from '../manifest.js';
 import { DEMO_MODEL_DIR } from '../models.js';
-import { loadModelPackage, MANIFEST_FILE } from '../package-loader.js';
+import { loadModelPackage } from '../package-loader.js';
 import { selectBackend } from '../runtime/backend.js';
+import { packageArtifacts } from '../runtime/model-runner.js';
 import { preprocess } from '../runtime/preprocess.js';
 import { tf } from '../runtime/tf.js';
 import { type LabelledFrames, loadVideoFrames, type VideoSpec } from './dataset.js';
-import { validationSpecs } from './train.js';
+import { recordedValidationSpecs } from './train.js';
 import { writeModelPackage } from './write-package.js';
 
 const spec = (seed: number, minutes: number): VideoSpec => ({
@@ -133,19 +133,18 @@ export async function fitSoftmax(
   return { kernel, bias, loss };
 }
 
-async function frameAccuracy(
-  model: tf.LayersModel,
-  videos: LabelledFrames[],
-  input: ModelManifest['input'],
+/** Frame accuracy of an output layer (kernel, bias) on features: argmax of the logits. */
+async function accuracyOf(
+  f: { x: Float32Array; y: Int32Array; dim: number },
+  kernel: tf.Tensor,
+  bias: tf.Tensor,
 ): Promise<number> {
-  const { x, y, dim } = await featuresOf(model, videos, input);
+  const predicted = tf.tidy(() => tf.tensor2d(f.x, [f.y.length, f.dim]).matMul(kernel).add(bias).argMax(1));
+  const p = await predicted.data();
+  predicted.dispose();
   let correct = 0;
-  for (let i = 0; i < y.length; i++) {
-    let best = 0;
-    for (let c = 1; c < dim; c++) if (x[i * dim + c]! > x[i * dim + best]!) best = c;
-    if (best === y[i]) correct++;
-  }
-  return correct / Math.max(1, y.length);
+  for (let i = 0; i < f.y.length; i++) if (p[i] === f.y[i]) correct++;
+  return correct / Math.max(1, f.y.length);
 }
 
 async function main(): Promise<void> {
@@ -159,20 +158,14 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const choice = await selectBackend('wasm');
   const pkg = loadModelPackage(values.model!);
-  const manifest = JSON.parse(readFileSync(join(values.model!, MANIFEST_FILE), 'utf8')) as ModelManifest;
+  const { manifest } = pkg;
   if (manifest.model.kind !== 'tfjs-layers') throw new Error('refit.ts needs a tfjs-layers model');
   if (!manifest.outOfBodyClass) {
     throw new Error(
       'refit.ts needs a model with an out-of-body class: the generated cases have out-of-body spans',
     );
   }
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: pkg.modelJson.modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: pkg.weightSpecs as tf.io.WeightsManifestEntry[],
-      weightData: pkg.weightData,
-    }),
-  );
+  const model = await tf.loadLayersModel(packageArtifacts(pkg));
   const { features, output } = featureModel(model);
   const { input, classes, outOfBodyClass } = manifest;
   const analysis = { width: input.width, height: input.height, fps: manifest.fps };
@@ -184,26 +177,24 @@ async function main(): Promise<void> {
     }
     return out;
   };
-  const refitVideos = await load(REFIT_SPECS);
-  const recorded = manifest.training?.caseMinutes;
-  const validation = await load(
-    validationSpecs(
-      Array.isArray(recorded) && recorded.every((m) => typeof m === 'number') ? recorded : undefined,
-    ),
-  );
-  const before = {
-    refit: await frameAccuracy(model, refitVideos, input),
-    validation: await frameAccuracy(model, validation, input),
-  };
-  const { x, y, dim } = await featuresOf(features, refitVideos, input);
+  // Each case runs through the frozen layers once; the accuracies before and after come from
+  // those features and the output layer's old and new weights.
+  const refitFeatures = await featuresOf(features, await load(REFIT_SPECS), input);
+  const validationFeatures = await featuresOf(features, await load(recordedValidationSpecs(manifest)), input);
+  const { x, y, dim } = refitFeatures;
   log(`features of ${y.length} frames (${dim} each) in ${sec(t0)} s; fitting`);
+  const [oldKernel, oldBias] = output.getWeights();
+  const before = {
+    refit: await accuracyOf(refitFeatures, oldKernel!, oldBias!),
+    validation: await accuracyOf(validationFeatures, oldKernel!, oldBias!),
+  };
   const { kernel, bias, loss } = await fitSoftmax(x, y, dim, classes.length);
+  const after = {
+    refit: await accuracyOf(refitFeatures, kernel, bias),
+    validation: await accuracyOf(validationFeatures, kernel, bias),
+  };
   output.setWeights([kernel, bias]);
   tf.dispose([kernel, bias]);
-  const after = {
-    refit: await frameAccuracy(model, refitVideos, input),
-    validation: await frameAccuracy(model, validation, input),
-  };
   const round = (v: number) => Math.round(v * 10000) / 10000;
   const { files: _files, model: _model, ...rest } = manifest;
   await writeModelPackage(values.model!, model, {

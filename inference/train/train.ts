@@ -66,6 +66,14 @@ export function validationSpecs(minutes: readonly number[] = CASE_MINUTES): Vide
   return VALIDATION_SEEDS.map((seed, i) => specFor(seed, i + VALIDATION_SPEC_OFFSET, minutes));
 }
 
+/** The validation cases of a trained model: with the case lengths its manifest recorded. */
+export function recordedValidationSpecs(manifest: ModelManifest): VideoSpec[] {
+  const recorded = manifest.training?.caseMinutes;
+  return validationSpecs(
+    Array.isArray(recorded) && recorded.every((m) => typeof m === 'number') ? recorded : undefined,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
