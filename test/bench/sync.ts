@@ -96,16 +96,16 @@ export async function run(args: string[]): Promise<unknown> {
     const endToEnd: number[] = [];
     const baseline: number[] = [];
     for (let r = 0; r < runs; r++) {
-      const rec = b.w.recording(fileCase, fileMb * 1_048_576);
+      const recId = b.w.recordingFile(fileCase, fileMb * 1_048_576);
       const started = performance.now();
       await waitFor(() => pending(b.store) === 0, 600_000, 'file acknowledged', 5);
       endToEnd.push(fileMb / ((performance.now() - started) / 1000));
       // The transfer itself: from the upload's start (init) to headquarters' fin response.
       const t = b.store.db
         .prepare('SELECT fin_acked_at - created_at AS ms FROM sync_files WHERE recording_id = ?')
-        .get(rec.id) as { ms: number };
+        .get(recId) as { ms: number };
       ours.push(fileMb / (Math.max(1, t.ms) / 1000));
-      const path = join(b.dataDir, 'recordings', fileCase, 'endoscope', `${rec.id}.mp4`);
+      const path = join(b.dataDir, 'recordings', fileCase, 'endoscope', `${recId}.mp4`);
       const p0 = performance.now();
       const pub = spawnSync(
         'mosquitto_pub',
@@ -143,7 +143,7 @@ export async function run(args: string[]): Promise<unknown> {
           if (s % 60 === 0) w.segment(id, `phase_${(s / 60) % 12}`);
           if (s % 120 === 0) w.bookmark(id);
           if (s % chunkS === 0) {
-            w.recording(id, chunkBytes, start + s * 1000);
+            w.recordingFile(id, chunkBytes, start + s * 1000);
             drainVideoBytes += chunkBytes;
           }
         }

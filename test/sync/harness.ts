@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomFillSync, randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -203,28 +203,59 @@ export class CaseWriter {
 
   /** A recording chunk of random bytes; returns its id and the bytes. */
   recording(caseId: string, sizeBytes: number, startedAt = Date.now()): { id: string; data: Buffer } {
+    const data = randomBytes(sizeBytes);
+    const id = this.addRecording(caseId, sizeBytes, startedAt, (path) => {
+      writeFileSync(path, data, { flush: true });
+      return createHash('sha256').update(data).digest('hex');
+    });
+    return { id, data };
+  }
+
+  /**
+   * A recording chunk of random bytes written a MiB at a time through one buffer; returns its
+   * id. Capture's GStreamer writes recordings in the source process, so the daemon never holds
+   * a file's bytes: with recording(), the benchmark's box would start each upload with the
+   * whole file's bytes to collect.
+   */
+  recordingFile(caseId: string, sizeBytes: number, startedAt = Date.now()): string {
+    return this.addRecording(caseId, sizeBytes, startedAt, (path) => {
+      const buf = Buffer.allocUnsafe(Math.min(sizeBytes, 1_048_576));
+      const hash = createHash('sha256');
+      const fd = openSync(path, 'w');
+      try {
+        for (let at = 0; at < sizeBytes; at += buf.length) {
+          const piece = buf.subarray(0, Math.min(buf.length, sizeBytes - at));
+          randomFillSync(piece);
+          hash.update(piece);
+          writeSync(fd, piece);
+        }
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return hash.digest('hex');
+    });
+  }
+
+  /** Writes the file with `write` (which returns its sha256), then adds its recordings row. */
+  private addRecording(
+    caseId: string,
+    sizeBytes: number,
+    startedAt: number,
+    write: (path: string) => string,
+  ): string {
     const id = randomUUID();
     const rel = `${caseId}/endoscope/${id}.mp4`;
-    const data = randomBytes(sizeBytes);
     mkdirSync(join(this.dataDir, 'recordings', caseId, 'endoscope'), { recursive: true });
     // As capture seals a closed chunk: on disk before its row exists (capture/chunk-file.ts).
-    writeFileSync(join(this.dataDir, 'recordings', rel), data, { flush: true });
+    const sha256 = write(join(this.dataDir, 'recordings', rel));
     this.db
       .prepare(
         'INSERT INTO recordings (id, case_id, source_name, path, started_at, duration_ms, size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       // As capture stores a closed chunk: with its sha256.
-      .run(
-        id,
-        caseId,
-        'endoscope',
-        rel,
-        startedAt,
-        10_000,
-        sizeBytes,
-        createHash('sha256').update(data).digest('hex'),
-      );
-    return { id, data };
+      .run(id, caseId, 'endoscope', rel, startedAt, 10_000, sizeBytes, sha256);
+    return id;
   }
 
   endCase(caseId: string): void {
