@@ -1,3 +1,4 @@
+import { median } from '../daemon/cases/quantiles.js';
 import { type CaseLabels, isOutOfBodyAt, phaseAt } from './sim/case-script.js';
 import { type Timeline, timelineOutOfBodyAt, timelinePhaseAt } from './timeline.js';
 import type { FrameResult } from './types.js';
@@ -114,16 +115,11 @@ export function evaluate(
     transitions: gt.length,
     missedTransitions: missed,
     spuriousTransitions: detected.filter((d) => !d.used).length,
-    boundaryErrorMedianS: sorted.length ? round3(median(sorted)) : null,
+    boundaryErrorMedianS: sorted.length ? round3(median(sorted)!) : null,
     boundaryErrorMaxS: sorted.length ? round3(sorted[sorted.length - 1]!) : null,
     boundaryErrorsS: errors.map(round3),
     boundaryOffsetsS: offsets.map(round3),
   };
-}
-
-function median(sorted: number[]): number {
-  const m = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
 }
 
 function ratio(a: number, b: number): number {
