@@ -22,10 +22,9 @@ import { DEMO_MODEL_DIR } from '../models.js';
 import { loadModelPackage } from '../package-loader.js';
 import { selectBackend } from '../runtime/backend.js';
 import { packageArtifacts } from '../runtime/model-runner.js';
-import { preprocess } from '../runtime/preprocess.js';
 import { tf } from '../runtime/tf.js';
 import { type LabelledFrames, loadVideoFrames, type VideoSpec } from './dataset.js';
-import { recordedValidationSpecs } from './train.js';
+import { predictFrames, recordedValidationSpecs } from './train.js';
 import { writeModelPackage } from './write-package.js';
 
 const spec = (seed: number, minutes: number): VideoSpec => ({
@@ -51,7 +50,6 @@ const SCHEDULE: Array<[steps: number, learningRate: number]> = [
   [1000, 0.01],
   [500, 0.002],
 ];
-const BATCH = 64;
 
 /** The features the output layer reads (the layer below it, dropout being inactive at inference). */
 function featureModel(model: tf.LayersModel): { features: tf.LayersModel; output: tf.layers.Layer } {
@@ -65,29 +63,22 @@ async function featuresOf(
   videos: LabelledFrames[],
   input: ModelManifest['input'],
 ): Promise<{ x: Float32Array; y: Int32Array; dim: number }> {
-  const frameBytes = input.width * input.height * 3;
   const dim = (features.outputs[0]!.shape as number[])[1]!;
   const total = videos.reduce((n, v) => n + v.frames.length, 0);
   const x = new Float32Array(total * dim);
   const y = new Int32Array(total);
   let row = 0;
-  for (const v of videos) {
-    for (let i = 0; i < v.frames.length; i += BATCH) {
-      const n = Math.min(BATCH, v.frames.length - i);
-      const batch = new Uint8Array(n * frameBytes);
-      for (let k = 0; k < n; k++) batch.set(v.frames[i + k]!, k * frameBytes);
-      const out = tf.tidy(
-        () =>
-          features.predict(
-            preprocess(tf, tf.tensor4d(batch, [n, input.height, input.width, 3], 'int32'), input),
-          ) as tf.Tensor,
-      );
-      x.set(await out.data(), row * dim);
-      out.dispose();
-      y.set(v.labels.subarray(i, i + n), row);
-      row += n;
-    }
-  }
+  await predictFrames(
+    features,
+    videos,
+    input,
+    (output) => output,
+    (data, labels) => {
+      x.set(data, row * dim);
+      y.set(labels, row);
+      row += labels.length;
+    },
+  );
   return { x, y, dim };
 }
 
@@ -134,7 +125,7 @@ export async function fitSoftmax(
 }
 
 /** Frame accuracy of an output layer (kernel, bias) on features: argmax of the logits. */
-async function accuracyOf(
+export async function accuracyOf(
   f: { x: Float32Array; y: Int32Array; dim: number },
   kernel: tf.Tensor,
   bias: tf.Tensor,

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       lossSum += r[0]!;
       tf.dispose([x!, y!]);
     }
-    valAcc = await accuracy(model, val, classes.length);
+    valAcc = await accuracy(model, val);
     log(
       `epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)}, validation frame accuracy ${(valAcc * 100).toFixed(1)} % (${sec(te)} s)`,
     );
@@ -234,39 +234,54 @@ function augment(frame: Uint8Array, rng: Rng): Uint8Array {
   return out;
 }
 
-async function accuracy(
+/** Frames per batch in the passes over whole videos (accuracy, features). */
+const PASS_BATCH = 64;
+
+/**
+ * Runs `model` over every frame of the videos, in order, PASS_BATCH frames at a time, each
+ * batch preprocessed as the live path does; `each` gets the data of `head(output)` and the
+ * batch's labels.
+ */
+export async function predictFrames(
   model: tf.LayersModel,
-  videos: LabelledFrames[],
-  numClasses: number,
-): Promise<number> {
-  let correct = 0;
-  let total = 0;
-  const frameBytes = DEMO_INPUT.width * DEMO_INPUT.height * 3;
+  videos: readonly LabelledFrames[],
+  input: ModelManifest['input'],
+  head: (output: tf.Tensor) => tf.Tensor,
+  each: (data: Float32Array | Int32Array | Uint8Array, labels: Int32Array) => void,
+): Promise<void> {
+  const frameBytes = input.width * input.height * 3;
   for (const v of videos) {
-    for (let i = 0; i < v.frames.length; i += 64) {
-      const n = Math.min(64, v.frames.length - i);
+    for (let i = 0; i < v.frames.length; i += PASS_BATCH) {
+      const n = Math.min(PASS_BATCH, v.frames.length - i);
       const batch = new Uint8Array(n * frameBytes);
       for (let k = 0; k < n; k++) batch.set(v.frames[i + k]!, k * frameBytes);
-      const pred = tf.tidy(() =>
-        (
+      const out = tf.tidy(() =>
+        head(
           model.predict(
-            preprocess(
-              tf,
-              tf.tensor4d(batch, [n, DEMO_INPUT.height, DEMO_INPUT.width, 3], 'int32'),
-              DEMO_INPUT,
-            ),
-          ) as tf.Tensor
-        ).argMax(1),
+            preprocess(tf, tf.tensor4d(batch, [n, input.height, input.width, 3], 'int32'), input),
+          ) as tf.Tensor,
+        ),
       );
-      const p = await pred.data();
-      pred.dispose();
-      for (let k = 0; k < n; k++) {
-        if (p[k] === v.labels[i + k]) correct++;
-        total++;
-      }
+      const data = await out.data();
+      out.dispose();
+      each(data, v.labels.subarray(i, i + n));
     }
   }
-  void numClasses;
+}
+
+async function accuracy(model: tf.LayersModel, videos: LabelledFrames[]): Promise<number> {
+  let correct = 0;
+  let total = 0;
+  await predictFrames(
+    model,
+    videos,
+    DEMO_INPUT,
+    (output) => output.argMax(1),
+    (predicted, labels) => {
+      for (let k = 0; k < labels.length; k++) if (predicted[k] === labels[k]) correct++;
+      total += labels.length;
+    },
+  );
   return correct / Math.max(1, total);
 }
 
