@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../inference/runtime/tf.js';
 import { Rng } from '../../inference/sim/rng.js';
-import { fitSoftmax } from '../../inference/train/refit.js';
+import { accuracyOf, fitSoftmax } from '../../inference/train/refit.js';
 
 describe('refit: the output layer as a regularised softmax regression', () => {
   it('learns classes from raw (unstandardised) features and folds the standardisation into its weights', async () => {
@@ -22,12 +22,9 @@ describe('refit: the output layer as a regularised softmax regression', () => {
     const { kernel, bias, loss } = await fitSoftmax(x, y, dim, 3);
     expect(kernel.shape).toEqual([dim, 3]);
     expect(bias.shape).toEqual([3]);
-    const predicted = tf.tidy(() => tf.tensor2d(x, [n, dim]).matMul(kernel).add(bias).argMax(1));
-    const p = await predicted.data();
-    let correct = 0;
-    for (let i = 0; i < n; i++) if (p[i] === y[i]) correct++;
-    tf.dispose([predicted, kernel, bias]);
-    expect(correct / n).toBeGreaterThan(0.97);
+    const accuracy = await accuracyOf({ x, y, dim }, kernel, bias);
+    tf.dispose([kernel, bias]);
+    expect(accuracy).toBeGreaterThan(0.97);
     expect(loss).toBeLessThan(0.3);
   }, 60_000);
 });
