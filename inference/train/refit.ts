@@ -24,7 +24,7 @@ import { selectBackend } from '../runtime/backend.js';
 import { packageArtifacts } from '../runtime/model-runner.js';
 import { tf } from '../runtime/tf.js';
 import { type LabelledFrames, loadVideoFrames, type VideoSpec } from './dataset.js';
-import { predictFrames, recordedValidationSpecs } from './train.js';
+import { predictFrames, recordedValidationSpecs, sec } from './train.js';
 import { writeModelPackage } from './write-package.js';
 
 const spec = (seed: number, minutes: number): VideoSpec => ({
@@ -214,10 +214,6 @@ async function main(): Promise<void> {
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-
-function sec(t0: number): string {
-  return ((performance.now() - t0) / 1000).toFixed(1);
-}
 
 function log(msg: string): void {
   process.stderr.write(`[refit] ${msg}\n`);

@@ -285,7 +285,8 @@ async function accuracy(model: tf.LayersModel, videos: LabelledFrames[]): Promis
   return correct / Math.max(1, total);
 }
 
-function sec(t0: number): string {
+/** Seconds since t0, for progress lines. */
+export function sec(t0: number): string {
   return ((performance.now() - t0) / 1000).toFixed(1);
 }
 
