@@ -21,8 +21,10 @@ import { openFrameStream } from '../../capture/frame-wire.js';
 import { sourceLaunch } from '../../capture/pipeline/build.js';
 import type { PipelinePlan } from '../../capture/pipeline/plan.js';
 import type { ChildMessage, ParentMessage } from '../../capture/protocol.js';
+import { median as quantileMedian } from '../../daemon/cases/quantiles.js';
 import { ROOT } from '../../daemon/paths.js';
 import { TSX } from '../helpers/process.js';
+import { medianRatioInterval } from './lib/ratio-interval.js';
 
 const exec = promisify(execFile);
 const WORKER = join(ROOT, 'capture', 'worker', 'source-worker.ts');
@@ -166,12 +168,7 @@ async function nodeSource(file: string, width: number, height: number, fps: numb
 }
 
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+const median = (xs: readonly number[]) => quantileMedian(xs)!;
 
 /**
  * The daemon reads frames under bin/runtime-env (bin/orsightd sources it: malloc on huge
@@ -223,8 +220,13 @@ export async function run(args: string[]): Promise<unknown> {
     decodeRuns.push(await gstLaunch(`${src} ! fakesink sync=false`));
     analysisRuns.push(await nodeSource(file, 224, 224, 5));
   }
-  const gstFps = median(gstRuns.map((r) => frames / r.playSeconds));
-  const nodeFps = median(nodeRuns.map((r) => r.frames / r.playSeconds));
+  const gstRoundFps = gstRuns.map((r) => frames / r.playSeconds);
+  const nodeRoundFps = nodeRuns.map((r) => r.frames / r.playSeconds);
+  const gstFps = median(gstRoundFps);
+  const nodeFps = median(nodeRoundFps);
+  // The ratio of two 7-round medians moves by several per cent from run to run on a shared
+  // machine; the interval says how far this run's rounds pin it down (more with --rounds).
+  const interval = medianRatioInterval(nodeRoundFps, gstRoundFps);
   const decodeCpu = median(decodeRuns.map((r) => r.cpuSeconds)) - empty.cpuSeconds;
   const analysisCpu = median(analysisRuns.map((r) => r.cpuSeconds));
   const gst = { cpuSeconds: median(gstRuns.map((r) => r.cpuSeconds)) };
@@ -248,6 +250,7 @@ export async function run(args: string[]): Promise<unknown> {
       source5fpsCpuSeconds: analysisRuns.map((r) => r3(r.cpuSeconds)),
     },
     ratio: r3(nodeFps / gstFps),
+    ratioInterval95: [r3(interval.low), r3(interval.high)],
     readerGlibcTunables: process.env.GLIBC_TUNABLES ?? null,
     nodeFps: r3(nodeFps),
     gstFps: r3(gstFps),
