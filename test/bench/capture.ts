@@ -224,7 +224,7 @@ export async function run(args: string[]): Promise<unknown> {
   const nodeRoundFps = nodeRuns.map((r) => r.frames / r.playSeconds);
   const gstFps = median(gstRoundFps);
   const nodeFps = median(nodeRoundFps);
-  // The ratio of two 7-round medians moves by several per cent from run to run on a shared
+  // The ratio of two medians of a few rounds moves by several per cent from run to run on a shared
   // machine; the interval says how far this run's rounds pin it down (more with --rounds).
   const interval = medianRatioInterval(nodeRoundFps, gstRoundFps);
   const decodeCpu = median(decodeRuns.map((r) => r.cpuSeconds)) - empty.cpuSeconds;

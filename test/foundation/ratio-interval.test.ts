@@ -32,6 +32,7 @@ describe('medianRatioInterval (benchmark ratios with their uncertainty)', () => 
     expect(many.high).toBeGreaterThan(0.95);
     expect(many.high).toBeLessThan(0.97);
     expect(few.high - few.low).toBeGreaterThan(0.05);
+    expect(few.high).toBeGreaterThan(1);
   });
 
   it('refuses empty sides and a level outside (0, 1) with a message saying so', () => {
