@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DaemonProcess, freePort, runCli, spawnDaemon, waitFor } from '../helpers/process.js';
+import {
+  type DaemonProcess,
+  freePort,
+  runCli,
+  spawnDaemon,
+  waitFor,
+  waitForReady,
+} from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -8,11 +15,7 @@ const env = { ORSIGHT_STORAGE__DATA_DIR: join(dir, 'data'), ORSIGHT_CASES__AUTO_
 
 async function startDaemon(port: number): Promise<DaemonProcess> {
   const d = spawnDaemon([], { ...env, ORSIGHT_HTTP__PORT: String(port) });
-  await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
-    20_000,
-    'daemon ready',
-  );
+  await waitForReady(d, port);
   return d;
 }
 

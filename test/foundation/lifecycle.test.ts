@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, spawnDaemon, waitFor } from '../helpers/process.js';
+import { freePort, spawnDaemon, waitFor, waitForReady } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const require = createRequire(import.meta.url);
@@ -30,16 +30,7 @@ describe('orsightd lifecycle', () => {
       WATCHDOG_USEC: '400000',
     });
     try {
-      const ready = await waitFor(
-        async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-          return res.status === 200
-            ? ((await res.json()) as { ok: boolean; parts: Record<string, { ok: boolean }> })
-            : undefined;
-        },
-        10_000,
-        '/readyz to answer 200',
-      );
+      const ready = await waitForReady(daemon, port);
       expect(ready.ok).toBe(true);
       expect(ready.parts.store?.ok).toBe(true);
       expect(ready.parts.http?.ok).toBe(true);
@@ -79,11 +70,7 @@ describe('orsightd lifecycle', () => {
       WATCHDOG_USEC: '400000',
     });
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
-        10_000,
-        '/readyz',
-      );
+      await waitForReady(daemon, port);
       daemon.child.kill('SIGINT');
       expect((await daemon.exited).code).toBe(0);
       expect(messages.length).toBe(before);
@@ -109,11 +96,7 @@ describe('orsightd lifecycle', () => {
       ORSIGHT_HTTP__PORT: String(port),
     });
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
-        10_000,
-        'first daemon',
-      );
+      await waitForReady(first, port);
       const second = spawnDaemon([], {
         ORSIGHT_STORAGE__DATA_DIR: join(dir, 'data5'),
         ORSIGHT_HTTP__PORT: String(port),

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, ROOT, spawnDaemon, waitFor } from '../helpers/process.js';
+import { freePort, ROOT, spawnDaemon, waitForReady } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const RUNTIME_ENV = join(ROOT, 'bin', 'runtime-env');
@@ -42,11 +42,7 @@ describe('bin/runtime-env (the daemon’s process environment)', () => {
       'launcher',
     );
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-        20_000,
-        'orsightd ready',
-      );
+      await waitForReady(daemon, port);
       // The launcher execs node, so the daemon keeps the launcher's pid.
       const pid = daemon.child.pid!;
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');

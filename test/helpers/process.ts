@@ -85,6 +85,8 @@ export async function waitFor<T>(
   timeoutMs: number,
   what: string,
   stepMs = 100,
+  /** An error for which waiting longer cannot help: rethrown at once. */
+  fatal: (err: unknown) => boolean = () => false,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
@@ -93,6 +95,7 @@ export async function waitFor<T>(
       const v = await fn();
       if (v) return v as NonNullable<T>;
     } catch (err) {
+      if (fatal(err)) throw err;
       lastErr = err;
     }
     await new Promise((r) => setTimeout(r, stepMs));
@@ -101,3 +104,45 @@ export async function waitFor<T>(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`,
   );
 }
+
+/**
+ * How long a daemon may take to answer /readyz with 200: about 3 s alone on this machine
+ * (inference warm-up is most of it), several times that while the rest of the suite shares
+ * the two cores.
+ */
+export const DAEMON_READY_MS = 60_000;
+
+/** What /readyz answers: the whole and each part. */
+export interface Readiness {
+  ok: boolean;
+  parts: Record<string, { ok: boolean }>;
+}
+
+/**
+ * Waits until the daemon answers /readyz with 200 and returns the answer. Fails at once,
+ * with the end of its log, if the daemon exits first.
+ */
+export async function waitForReady(
+  daemon: DaemonProcess,
+  port: number,
+  timeoutMs = DAEMON_READY_MS,
+): Promise<Readiness> {
+  return waitFor(
+    async () => {
+      const { exitCode, signalCode } = daemon.child;
+      if (exitCode !== null || signalCode !== null) {
+        throw new DaemonExited(
+          `the daemon exited (${exitCode ?? signalCode}) before it was ready; its log ends:\n${daemon.output().slice(-2000)}`,
+        );
+      }
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return res.status === 200 ? ((await res.json()) as Readiness) : undefined;
+    },
+    timeoutMs,
+    `the daemon on port ${port} to answer /readyz with 200`,
+    100,
+    (err) => err instanceof DaemonExited,
+  );
+}
+
+class DaemonExited extends Error {}
