@@ -129,3 +129,20 @@ function ratio(a: number, b: number): number {
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
+
+/**
+ * Where one case falls short of issue 4's target (filtered frame accuracy ≥ 95 %, no missed
+ * transition, median boundary error ≤ 5 s, the filter better than the raw classifier): one
+ * line per shortfall, none when the case meets it.
+ */
+export function targetShortfalls(e: Evaluation): string[] {
+  const out: string[] = [];
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  if (e.accuracy < 0.95) out.push(`accuracy ${pct(e.accuracy)} < 95 %`);
+  if (e.missedTransitions > 0) out.push(`${e.missedTransitions} missed transition(s)`);
+  if (e.boundaryErrorMedianS !== null && e.boundaryErrorMedianS > 5) {
+    out.push(`median boundary error ${e.boundaryErrorMedianS.toFixed(1)} s > 5 s`);
+  }
+  if (!(e.accuracy > e.rawAccuracy)) out.push(`filtered ${pct(e.accuracy)} ≤ raw ${pct(e.rawAccuracy)}`);
+  return out;
+}

@@ -7,7 +7,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Evaluation, evaluate } from '../../inference/evaluation.js';
+import { type Evaluation, evaluate, targetShortfalls } from '../../inference/evaluation.js';
 import { replayVideo } from '../../inference/replay.js';
 import type { CaseLabels } from '../../inference/sim/case-script.js';
 import { generateSurgicalVideo } from '../../inference/sim/generate.js';
@@ -67,16 +67,14 @@ describe('step detection on unseen generated cases', () => {
   // Issue 4's target on each case. Model 1.3.0 with its calibrated boundary lag (0.9 s)
   // measured 0.989 / 0.964 / 0.992 after the filter on the 4-minute cases (raw 0.958 / 0.929 /
   // 0.957) and 0.997 on the 12-minute one (raw 0.979), no missed transition. These four cases
-  // are not the whole story: over 60 unseen cases 51 meet the target (inference/README.md).
+  // are not the whole story: over 60 unseen cases 51 meet the target (inference/train/survey.ts).
   for (const { seed, minutes } of CASES) {
     it(`seed ${seed} (${minutes} min): filtered accuracy ≥ 95 %, no missed transition, median boundary error ≤ 5 s, filter beats raw, out-of-body found`, () => {
       const e = results.get(seed)!.evaluation;
       const summary = summaryOf(e);
       expect(e.frames, summary).toBeGreaterThan(minutes * 60 * 5 - 50);
-      expect(e.accuracy, summary).toBeGreaterThanOrEqual(0.95);
-      expect(e.missedTransitions, summary).toBe(0);
-      expect(e.boundaryErrorMedianS!, summary).toBeLessThanOrEqual(5);
-      expect(e.accuracy, summary).toBeGreaterThan(e.rawAccuracy);
+      expect(e.boundaryErrorMedianS, summary).not.toBeNull();
+      expect(targetShortfalls(e), summary).toEqual([]);
       expect(e.perClass.out_of_body!.recall, summary).toBeGreaterThan(0.5);
     });
   }
