@@ -41,20 +41,24 @@ function frames(raw: (tS: number) => string): FrameResult[] {
   }));
 }
 
+/** What the filter found: each boundary 1 s off, the out-of-body span exact. */
+function detected(): PhaseEvent[] {
+  return [
+    ev('phase_started', 0, 'p1'),
+    ev('out_of_body_started', 4),
+    ev('out_of_body_ended', 6),
+    ev('phase_ended', 11, 'p1'),
+    ev('phase_started', 11, 'p2'),
+    ev('phase_ended', 19, 'p2'),
+    ev('phase_started', 19, 'p3'),
+  ];
+}
+
 describe('replay evaluation', () => {
   it('scores a timeline: accuracy, boundary errors, out of body as its own class', () => {
-    const events = [
-      ev('phase_started', 0, 'p1'),
-      ev('out_of_body_started', 4),
-      ev('out_of_body_ended', 6),
-      ev('phase_ended', 11, 'p1'),
-      ev('phase_started', 11, 'p2'),
-      ev('phase_ended', 19, 'p2'),
-      ev('phase_started', 19, 'p3'),
-    ];
     const e = evaluate(
       frames(() => 'p1'),
-      buildTimeline(events),
+      buildTimeline(detected()),
       labels,
       classes,
       'oob',
@@ -90,18 +94,9 @@ describe('replay evaluation', () => {
   });
 
   it("names each way a case falls short of issue 4's target, and nothing when it meets it", () => {
-    const events = [
-      ev('phase_started', 0, 'p1'),
-      ev('out_of_body_started', 4),
-      ev('out_of_body_ended', 6),
-      ev('phase_ended', 11, 'p1'),
-      ev('phase_started', 11, 'p2'),
-      ev('phase_ended', 19, 'p2'),
-      ev('phase_started', 19, 'p3'),
-    ];
     const good = evaluate(
       frames((t) => (t < 10 ? 'p1' : t < 20 ? 'p2' : 'p3')),
-      buildTimeline(events),
+      buildTimeline(detected()),
       labels,
       classes,
       'oob',
