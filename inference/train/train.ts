@@ -130,7 +130,9 @@ async function main(): Promise<void> {
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const frameBytes = DEMO_INPUT.width * DEMO_INPUT.height * 3;
   const steps = Math.min(Math.ceil(frames.length / batchSize), Number(values['steps-per-epoch']));
-  let valAcc = 0;
+  let valAcc = -1;
+  let best: tf.Tensor[] = [];
+  let bestEpoch = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     (optimizer as unknown as { learningRate: number }).learningRate =
       epoch < epochs / 2 ? 2e-3 : epoch < (3 * epochs) / 4 ? 7e-4 : 2.5e-4;
@@ -158,17 +160,28 @@ async function main(): Promise<void> {
       lossSum += r[0]!;
       tf.dispose([x!, y!]);
     }
-    valAcc = await accuracy(model, val);
+    const acc = await accuracy(model, val);
     log(
-      `epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)}, validation frame accuracy ${(valAcc * 100).toFixed(1)} % (${sec(te)} s)`,
+      `epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)}, validation frame accuracy ${(acc * 100).toFixed(1)} % (${sec(te)} s)`,
     );
+    // Keep the weights of the best epoch on the validation cases: accuracy can fall late in
+    // a run (95.5 % after epoch 4, 91.0 % after 6 in one run on framed cases).
+    if (acc > valAcc) {
+      tf.dispose(best);
+      best = model.getWeights().map((w) => w.clone());
+      valAcc = acc;
+      bestEpoch = epoch + 1;
+    }
   }
+  model.setWeights(best);
+  tf.dispose(best);
+  log(`kept the weights of epoch ${bestEpoch} (validation frame accuracy ${(valAcc * 100).toFixed(1)} %)`);
 
   const manifest = await writeModelPackage(values.out!, model, {
     format: 'orsight-model-package',
     formatVersion: 1,
     name: 'demo-cholec',
-    version: '1.2.0',
+    version: '1.4.0',
     procedure: CHOLEC_PROCEDURE,
     description:
       'Demo step detector for laparoscopic cholecystectomy, trained on orsight synthetic video. Not for clinical use.',
@@ -192,6 +205,7 @@ async function main(): Promise<void> {
       validationSeeds: VALIDATION_SEEDS,
       trainFrames: frames.length,
       validationFrameAccuracy: Math.round(valAcc * 10000) / 10000,
+      bestEpoch,
       durationS: Number(sec(t0)),
     },
   });
