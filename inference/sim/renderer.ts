@@ -100,6 +100,10 @@ const SMOKE_BASE = [0, 0.12, 0.03, 0.15, 0.02, 0.18, 0];
 
 const TEX = 256;
 const CROSSFADE_S = 2;
+/** Places tried for each phase's camera centre (framedCenters). */
+const FRAMING_CANDIDATES = 25;
+/** RGB distance above which two phases colour a place differently. */
+const FRAMING_COLOUR_DISTANCE = 40;
 
 /**
  * Draws the frames of one generated case: an endoscopic view (circular field, vignetting,
@@ -159,12 +163,70 @@ export class SurgicalRenderer {
     this.noise = new Int8Array(1 << 16);
     for (let i = 0; i < this.noise.length; i++) this.noise[i] = Math.round(nr.normal() * 5);
     const cr = r.fork(17);
-    this.centers = CHOLEC_PHASES.map(() => ({ x: cr.range(0, TEX), y: cr.range(0, TEX) }));
+    const random = CHOLEC_PHASES.map(() => ({ x: cr.range(0, TEX), y: cr.range(0, TEX) }));
+    this.centers = this.framedCenters(random, r.fork(18));
     this.cam = { p1: cr.range(0, 6.28), p2: cr.range(0, 6.28), p3: cr.range(0, 6.28), p4: cr.range(0, 6.28) };
     this.clipCenter = {
       x: this.centers[2]!.x + cr.range(-10, 10),
       y: this.centers[2]!.y + cr.range(-10, 10),
     };
+  }
+
+  /**
+   * Where the camera looks during each phase. A camera assistant keeps the work in view, so
+   * each phase gets the best of FRAMING_CANDIDATES places on the layout field (the first is
+   * `random[p]`, the rest drawn from `rng`): the one where the largest share of the view is
+   * coloured unlike every other phase would colour the same place. Drift, breathing and zoom
+   * still move the view around it, so the other phases' colours still come and go.
+   */
+  private framedCenters(
+    random: ReadonlyArray<{ x: number; y: number }>,
+    rng: Rng,
+  ): Array<{ x: number; y: number }> {
+    const layout = this.fields!.layout;
+    const halfW = 75;
+    const halfH = (75 * this.height) / this.width;
+    const radius = (0.55 * this.height * 150) / this.width;
+    const offsets: number[][] = [];
+    for (let dy = -halfH; dy <= halfH; dy += 4) {
+      for (let dx = -halfW; dx <= halfW; dx += 4) if (Math.hypot(dx, dy) < radius) offsets.push([dx, dy]);
+    }
+    const unlike = (p: number, q: number) => {
+      const a = this.luts[p]!;
+      const b = this.luts[q]!;
+      const far = new Uint8Array(256);
+      for (let v = 0; v < 256; v++) {
+        const d = Math.hypot(
+          a[v * 3]! - b[v * 3]!,
+          a[v * 3 + 1]! - b[v * 3 + 1]!,
+          a[v * 3 + 2]! - b[v * 3 + 2]!,
+        );
+        far[v] = d > FRAMING_COLOUR_DISTANCE ? 1 : 0;
+      }
+      return far;
+    };
+    return random.map((first, p) => {
+      const others = CHOLEC_PHASES.map((_, q) => q).filter((q) => q !== p);
+      const far = others.map((q) => unlike(p, q));
+      const score = (c: { x: number; y: number }) => {
+        let n = 0;
+        for (const [dx, dy] of offsets) {
+          const u = (c.x + dx!) & (TEX - 1);
+          const v = (c.y + dy!) & (TEX - 1);
+          const q = (layout[v * TEX + u]! * 255) | 0;
+          if (far.every((f) => f[q] === 1)) n++;
+        }
+        return n / offsets.length;
+      };
+      let best = first;
+      let bestScore = score(first);
+      for (let k = 1; k < FRAMING_CANDIDATES; k++) {
+        const c = { x: rng.range(0, TEX), y: rng.range(0, TEX) };
+        const sc = score(c);
+        if (sc > bestScore) [best, bestScore] = [c, sc];
+      }
+      return best;
+    });
   }
 
   /** Draws the frame at tS seconds into out (width*height*3 RGB bytes). */
@@ -253,10 +315,12 @@ export class SurgicalRenderer {
           gg += (255 - gg) * k;
           b += (250 - b) * k;
         }
+        // Shading can lift bright tissue (fat, duct) above 255: clamp, or the byte wraps to a
+        // dark teal speck.
         const o = (y * w + x) * 3;
-        data[o] = r;
-        data[o + 1] = gg;
-        data[o + 2] = b;
+        data[o] = Math.min(r, 255);
+        data[o + 1] = Math.min(gg, 255);
+        data[o + 2] = Math.min(b, 255);
       }
     }
     // Clips stay on the cystic duct once they are applied.
