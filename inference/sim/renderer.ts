@@ -107,8 +107,8 @@ const FRAMING_COLOUR_DISTANCE = 40;
 
 /**
  * Draws the frames of one generated case: an endoscopic view (circular field, vignetting,
- * tissue texture, specular highlights, camera drift and breathing, smoke, bleeding, sensor
- * noise) with phase-dependent anatomy and instruments, and a bright room scene while the
+ * tissue texture, specular highlights, camera framing, drift and breathing, smoke, bleeding,
+ * sensor noise) with phase-dependent anatomy and instruments, and a bright room scene while the
  * camera is out of the body. Pure function of (seed, time): frames can be drawn in any order.
  */
 export class SurgicalRenderer {
@@ -187,7 +187,7 @@ export class SurgicalRenderer {
     const halfW = 75;
     const halfH = (75 * this.height) / this.width;
     const radius = (0.55 * this.height * 150) / this.width;
-    const offsets: number[][] = [];
+    const offsets: Array<[number, number]> = [];
     for (let dy = -halfH; dy <= halfH; dy += 4) {
       for (let dx = -halfW; dx <= halfW; dx += 4) if (Math.hypot(dx, dy) < radius) offsets.push([dx, dy]);
     }
@@ -211,8 +211,8 @@ export class SurgicalRenderer {
       const score = (c: { x: number; y: number }) => {
         let n = 0;
         for (const [dx, dy] of offsets) {
-          const u = (c.x + dx!) & (TEX - 1);
-          const v = (c.y + dy!) & (TEX - 1);
+          const u = (c.x + dx) & (TEX - 1);
+          const v = (c.y + dy) & (TEX - 1);
           const q = (layout[v * TEX + u]! * 255) | 0;
           if (far.every((f) => f[q] === 1)) n++;
         }
