@@ -92,6 +92,9 @@ async function main(): Promise<void> {
   const epochs = Number(values.epochs);
   const batchSize = Number(values['batch-size']);
   const minutes = values.minutes!.split(',').map(Number);
+  if (!Number.isInteger(epochs) || epochs < 1) {
+    throw new Error(`--epochs must be a whole number of at least 1, not "${values.epochs}"`);
+  }
   const t0 = performance.now();
   const choice = await selectBackend('wasm');
   if (choice.backend !== 'wasm') throw new Error('training needs the wasm backend');
