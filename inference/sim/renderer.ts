@@ -100,6 +100,8 @@ const SMOKE_BASE = [0, 0.12, 0.03, 0.15, 0.02, 0.18, 0];
 
 const TEX = 256;
 const CROSSFADE_S = 2;
+/** Texels of the layout field across the view's width at zoom 1. */
+const VIEW_TEXELS = 150;
 /** Places tried for each phase's camera centre (framedCenters). */
 const FRAMING_CANDIDATES = 25;
 /** RGB distance above which two phases colour a place differently. */
@@ -184,9 +186,9 @@ export class SurgicalRenderer {
     rng: Rng,
   ): Array<{ x: number; y: number }> {
     const layout = this.fields!.layout;
-    const halfW = 75;
-    const halfH = (75 * this.height) / this.width;
-    const radius = (0.55 * this.height * 150) / this.width;
+    const halfW = VIEW_TEXELS / 2;
+    const halfH = (halfW * this.height) / this.width;
+    const radius = (0.55 * this.height * VIEW_TEXELS) / this.width;
     const offsets: Array<[number, number]> = [];
     for (let dy = -halfH; dy <= halfH; dy += 4) {
       for (let dx = -halfW; dx <= halfW; dx += 4) if (Math.hypot(dx, dy) < radius) offsets.push([dx, dy]);
@@ -268,7 +270,7 @@ export class SurgicalRenderer {
       7 * Math.sin(0.31 * tS + p4) +
       1.5 * Math.sin(1.6 * tS);
     const zoom = 1 + 0.25 * Math.sin(0.043 * tS + p2) + 0.1 * Math.sin(0.17 * tS + p3);
-    return { cx, cy, scale: (150 / this.width) * zoom, gain: 0.95 + 0.25 * (1 - zoom) };
+    return { cx, cy, scale: (VIEW_TEXELS / this.width) * zoom, gain: 0.95 + 0.25 * (1 - zoom) };
   }
 
   private drawTissue(tS: number, c: Canvas, dim: number): void {

@@ -30,6 +30,11 @@ export function frameClass(
   return classes.indexOf(name);
 }
 
+/** The seeds from `from` to `to`, both included. */
+export function seedRange(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
 /** Generates a video into the cache unless it is there already; returns its path. */
 export async function ensureVideo(spec: VideoSpec, cacheDir: string): Promise<string> {
   mkdirSync(cacheDir, { recursive: true });

@@ -23,7 +23,7 @@ import { loadModelPackage } from '../package-loader.js';
 import { selectBackend } from '../runtime/backend.js';
 import { packageArtifacts } from '../runtime/model-runner.js';
 import { tf } from '../runtime/tf.js';
-import { type LabelledFrames, loadVideoFrames, type VideoSpec } from './dataset.js';
+import { type LabelledFrames, loadVideoFrames, seedRange, type VideoSpec } from './dataset.js';
 import { predictFrames, recordedValidationSpecs, sec } from './train.js';
 import { writeModelPackage } from './write-package.js';
 
@@ -34,13 +34,12 @@ const spec = (seed: number, minutes: number): VideoSpec => ({
   height: 360,
   fps: 25,
 });
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Held-out cases for the output layer: 16 of 4 minutes, 16 of 12, 8 of 8 (seeds 301–340). */
 export const REFIT_SPECS: VideoSpec[] = [
-  ...range(301, 316).map((s) => spec(s, 4)),
-  ...range(317, 332).map((s) => spec(s, 12)),
-  ...range(333, 340).map((s) => spec(s, 8)),
+  ...seedRange(301, 316).map((s) => spec(s, 4)),
+  ...seedRange(317, 332).map((s) => spec(s, 12)),
+  ...seedRange(333, 340).map((s) => spec(s, 8)),
 ];
 /** Weight of the L2 penalty on the standardised features' coefficients (chosen before any evaluation). */
 const L2 = 1e-3;

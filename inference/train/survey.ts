@@ -10,7 +10,6 @@
  * (9301–9330), 480×360 at 25 fps like test/inference/acceptance.test.ts. Videos are kept in
  * --cache and reused. All 60 took 24 minutes, 6 with the videos cached (two shared cores).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -18,19 +17,15 @@ import { loadConfig } from '../../config/index.js';
 import { ROOT } from '../../daemon/paths.js';
 import { targetShortfalls } from '../evaluation.js';
 import { DEMO_MODEL_DIR } from '../models.js';
-import { generateSurgicalVideo, labelsPathFor } from '../sim/generate.js';
+import { ensureVideo, seedRange } from './dataset.js';
 import { scoreReplay } from './evaluate.js';
 
 /** The survey's default cases: seed and length in minutes. */
 export const SURVEY_CASES: ReadonlyArray<{ seed: number; minutes: number }> = [
-  ...range(9101, 9115).map((seed) => ({ seed, minutes: 4 })),
-  ...range(9201, 9215).map((seed) => ({ seed, minutes: 4 })),
-  ...range(9301, 9330).map((seed) => ({ seed, minutes: 12 })),
+  ...seedRange(9101, 9115).map((seed) => ({ seed, minutes: 4 })),
+  ...seedRange(9201, 9215).map((seed) => ({ seed, minutes: 4 })),
+  ...seedRange(9301, 9330).map((seed) => ({ seed, minutes: 12 })),
 ];
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 /** "9101-9115,9301" → [9101, …, 9115, 9301]. */
 export function parseSeeds(spec: string): number[] {
@@ -40,7 +35,7 @@ export function parseSeeds(spec: string): number[] {
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) throw new Error(`--seeds: range "${part}" ends before it starts`);
-    return range(from, to);
+    return seedRange(from, to);
   });
 }
 
@@ -60,13 +55,9 @@ async function main(): Promise<void> {
       : parseSeeds(values.seeds).map((seed) => ({ seed, minutes: Number(values.minutes) }));
   const config = loadConfig({ env: {} });
   const log = pino({ level: 'warn' }, pino.destination(2));
-  mkdirSync(values.cache!, { recursive: true });
   const rows = [];
   for (const { seed, minutes } of cases) {
-    const video = join(values.cache!, `survey-${seed}-${minutes}m.mp4`);
-    if (!existsSync(video) || !existsSync(labelsPathFor(video))) {
-      await generateSurgicalVideo({ seed, minutes, out: video, width: 480, height: 360, fps: 25 });
-    }
+    const video = await ensureVideo({ seed, minutes, width: 480, height: 360, fps: 25 }, values.cache!);
     const e = await scoreReplay(video, values.model!, config, log);
     const shortfalls = targetShortfalls(e);
     const row = {
