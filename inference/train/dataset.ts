@@ -35,6 +35,18 @@ export function seedRange(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
+/** "9101-9115,9301" → [9101, …, 9115, 9301]. */
+export function parseSeeds(spec: string): number[] {
+  return spec.split(',').flatMap((part) => {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
+    if (!m) throw new Error(`--seeds: "${part}" is not a seed or a range like 9101-9115`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new Error(`--seeds: range "${part}" ends before it starts`);
+    return seedRange(from, to);
+  });
+}
+
 /** Generates a video into the cache unless it is there already; returns its path. */
 export async function ensureVideo(spec: VideoSpec, cacheDir: string): Promise<string> {
   mkdirSync(cacheDir, { recursive: true });

@@ -17,7 +17,7 @@ import { loadConfig } from '../../config/index.js';
 import { ROOT } from '../../daemon/paths.js';
 import { targetShortfalls } from '../evaluation.js';
 import { DEMO_MODEL_DIR } from '../models.js';
-import { ensureVideo, seedRange } from './dataset.js';
+import { ensureVideo, parseSeeds, seedRange } from './dataset.js';
 import { scoreReplay } from './evaluate.js';
 
 /** The survey's default cases: seed and length in minutes. */
@@ -26,18 +26,6 @@ export const SURVEY_CASES: ReadonlyArray<{ seed: number; minutes: number }> = [
   ...seedRange(9201, 9215).map((seed) => ({ seed, minutes: 4 })),
   ...seedRange(9301, 9330).map((seed) => ({ seed, minutes: 12 })),
 ];
-
-/** "9101-9115,9301" → [9101, …, 9115, 9301]. */
-export function parseSeeds(spec: string): number[] {
-  return spec.split(',').flatMap((part) => {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
-    if (!m) throw new Error(`--seeds: "${part}" is not a seed or a range like 9101-9115`);
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from) throw new Error(`--seeds: range "${part}" ends before it starts`);
-    return seedRange(from, to);
-  });
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -13,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../../daemon/paths.js';
 import type { ModelManifest } from '../manifest.js';
 import { DEMO_MODEL_DIR } from '../models.js';
+import { loadModelPackage } from '../package-loader.js';
 import { selectBackend } from '../runtime/backend.js';
+import { packageArtifacts } from '../runtime/model-runner.js';
 import { preprocess } from '../runtime/preprocess.js';
 import { tf } from '../runtime/tf.js';
 import {
@@ -24,7 +26,7 @@ import {
   CHOLEC_TRANSITIONS,
 } from '../sim/cholec.js';
 import { Rng } from '../sim/rng.js';
-import { type LabelledFrames, loadVideoFrames, type VideoSpec } from './dataset.js';
+import { type LabelledFrames, loadVideoFrames, parseSeeds, type VideoSpec } from './dataset.js';
 import { buildDemoModel } from './demo-model.js';
 import { registerWasmConv2DBackpropFilter } from './wasm-grad.js';
 import { writeModelPackage } from './write-package.js';
@@ -86,15 +88,33 @@ async function main(): Promise<void> {
       // long stretches of a phase without its hallmark instrument (inference/README.md).
       minutes: { type: 'string', default: CASE_MINUTES.join(',') },
       'steps-per-epoch': { type: 'string', default: '1000' },
+      'train-seeds': { type: 'string' },
+      // Fine-tuning: start from this package's weights instead of a fresh network…
+      from: { type: 'string' },
+      // …and draw this fraction of every batch from the training frames it gets wrong.
+      'hard-fraction': { type: 'string', default: '0' },
+      // Learning rate of the first half of the epochs (then ×0.35, then ×0.125).
+      lr: { type: 'string', default: '2e-3' },
+      version: { type: 'string', default: '1.4.0' },
     },
   });
   const seed = Number(values.seed);
   const epochs = Number(values.epochs);
   const batchSize = Number(values['batch-size']);
   const minutes = values.minutes!.split(',').map(Number);
+  const trainSeeds = values['train-seeds'] === undefined ? TRAIN_SEEDS : parseSeeds(values['train-seeds']);
+  const hardFraction = Number(values['hard-fraction']);
+  const baseLr = Number(values.lr);
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new Error(`--epochs must be a whole number of at least 1, not "${values.epochs}"`);
   }
+  if (!(hardFraction >= 0 && hardFraction < 1)) {
+    throw new Error(`--hard-fraction must be at least 0 and below 1, not "${values['hard-fraction']}"`);
+  }
+  if (hardFraction > 0 && values.from === undefined) {
+    throw new Error('--hard-fraction needs --from: hard frames are the ones that model gets wrong');
+  }
+  if (!(baseLr > 0)) throw new Error(`--lr must be a positive number, not "${values.lr}"`);
   const t0 = performance.now();
   const choice = await selectBackend('wasm');
   if (choice.backend !== 'wasm') throw new Error('training needs the wasm backend');
@@ -117,7 +137,7 @@ async function main(): Promise<void> {
     }
     return out;
   };
-  const train = await load(TRAIN_SEEDS, 0);
+  const train = await load(trainSeeds, 0);
   const val = await load(VALIDATION_SEEDS, VALIDATION_SPEC_OFFSET);
   const frames = train.flatMap((v) => v.frames);
   const labels = Int32Array.from(train.flatMap((v) => Array.from(v.labels)));
@@ -128,8 +148,17 @@ async function main(): Promise<void> {
   const byClass = classes.map((_, c) => [...labels.keys()].filter((i) => labels[i] === c));
   const classWeights = counts.map((n) => (n > 0 ? n ** 0.5 : 0));
   const rng = new Rng(seed);
-  const model = buildDemoModel(DEMO_INPUT.width, classes.length, seed);
-  const optimizer = tf.train.adam(2e-3);
+  const model =
+    values.from === undefined
+      ? buildDemoModel(DEMO_INPUT.width, classes.length, seed)
+      : await loadWeightsOf(values.from, classes);
+  const hard = hardFraction > 0 ? await hardFrames(model, train) : [];
+  if (hardFraction > 0) log(`hard frames (wrong, away from a change): ${hard.length}`);
+  if (values.from !== undefined)
+    log(
+      `starting from ${values.from}: validation frame accuracy ${((await accuracy(model, val)) * 100).toFixed(1)} %`,
+    );
+  const optimizer = tf.train.adam(baseLr);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const frameBytes = DEMO_INPUT.width * DEMO_INPUT.height * 3;
   const steps = Math.min(Math.ceil(frames.length / batchSize), Number(values['steps-per-epoch']));
@@ -138,18 +167,22 @@ async function main(): Promise<void> {
   let bestEpoch = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     (optimizer as unknown as { learningRate: number }).learningRate =
-      epoch < epochs / 2 ? 2e-3 : epoch < (3 * epochs) / 4 ? 7e-4 : 2.5e-4;
+      baseLr * (epoch < epochs / 2 ? 1 : epoch < (3 * epochs) / 4 ? 0.35 : 0.125);
     let lossSum = 0;
     const te = performance.now();
     for (let s = 0; s < steps; s++) {
       const batch = new Uint8Array(batchSize * frameBytes);
       const ys: number[] = [];
       for (let b = 0; b < batchSize; b++) {
-        const c = rng.weighted(classWeights);
-        const pool = byClass[c]!;
-        const idx = pool[Math.floor(rng.next() * pool.length)]!;
+        let idx: number;
+        if (b < hardFraction * batchSize && hard.length > 0)
+          idx = hard[Math.floor(rng.next() * hard.length)]!;
+        else {
+          const pool = byClass[rng.weighted(classWeights)]!;
+          idx = pool[Math.floor(rng.next() * pool.length)]!;
+        }
         batch.set(augment(frames[idx]!, rng), b * frameBytes);
-        ys.push(c);
+        ys.push(labels[idx]!);
       }
       const [x, y] = tf.tidy(() => [
         preprocess(
@@ -184,7 +217,7 @@ async function main(): Promise<void> {
     format: 'orsight-model-package',
     formatVersion: 1,
     name: 'demo-cholec',
-    version: '1.4.0',
+    version: values.version!,
     procedure: CHOLEC_PROCEDURE,
     description:
       'Demo step detector for laparoscopic cholecystectomy, trained on orsight synthetic video. Not for clinical use.',
@@ -204,7 +237,10 @@ async function main(): Promise<void> {
       stepsPerEpoch: steps,
       caseMinutes: minutes,
       backend: choice.backend,
-      trainSeeds: TRAIN_SEEDS,
+      trainSeeds,
+      ...(values.from === undefined
+        ? {}
+        : { startedFrom: values.from, learningRate: baseLr, hardFraction, hardFrames: hard.length }),
       validationSeeds: VALIDATION_SEEDS,
       trainFrames: frames.length,
       validationFrameAccuracy: Math.round(valAcc * 10000) / 10000,
@@ -284,6 +320,53 @@ export async function predictFrames(
       each(data, v.labels.subarray(i, i + n));
     }
   }
+}
+
+/** The layers model of a package, to fine-tune; its classes must be the ones trained here. */
+async function loadWeightsOf(dir: string, classes: readonly string[]): Promise<tf.LayersModel> {
+  const pkg = loadModelPackage(dir);
+  if (pkg.manifest.classes.join() !== classes.join()) {
+    throw new Error(
+      `--from ${dir}: its classes (${pkg.manifest.classes.join(', ')}) are not ${classes.join(', ')}`,
+    );
+  }
+  return tf.loadLayersModel(packageArtifacts(pkg));
+}
+
+/** A frame this close to a change of class (seconds) shows both sides of it: not a hard frame. */
+const HARD_MARGIN_S = 2;
+
+/**
+ * Indices (into the concatenated training frames) of the frames `model` classifies wrongly,
+ * leaving out those within HARD_MARGIN_S of a change of class (the cross-fade between two
+ * phases' views is ambiguous by nature, and its label is arbitrary to a second).
+ */
+async function hardFrames(model: tf.LayersModel, videos: readonly LabelledFrames[]): Promise<number[]> {
+  const margin = Math.round(HARD_MARGIN_S * DEMO_FPS);
+  const wrong: number[] = [];
+  let base = 0;
+  for (const v of videos) {
+    let i = 0;
+    await predictFrames(
+      model,
+      [v],
+      DEMO_INPUT,
+      (output) => output.argMax(1),
+      (predicted) => {
+        for (let k = 0; k < predicted.length; k++, i++) {
+          const label = v.labels[i]!;
+          if (predicted[k] === label) continue;
+          const lo = Math.max(0, i - margin);
+          const hi = Math.min(v.labels.length - 1, i + margin);
+          let steady = true;
+          for (let j = lo; j <= hi && steady; j++) steady = v.labels[j] === label;
+          if (steady) wrong.push(base + i);
+        }
+      },
+    );
+    base += v.frames.length;
+  }
+  return wrong;
 }
 
 async function accuracy(model: tf.LayersModel, videos: LabelledFrames[]): Promise<number> {

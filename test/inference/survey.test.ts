@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseSeeds } from '../../inference/train/dataset.js';
 import { EVALUATION_SEEDS } from '../../inference/train/evaluate.js';
 import { REFIT_SPECS } from '../../inference/train/refit.js';
-import { parseSeeds, SURVEY_CASES } from '../../inference/train/survey.js';
+import { SURVEY_CASES } from '../../inference/train/survey.js';
 import { TRAIN_SEEDS, VALIDATION_SEEDS } from '../../inference/train/train.js';
 
 describe('the unseen-case survey', () => {
