@@ -44,6 +44,7 @@ export function filterOptions(c: InferenceConfig): PhaseFilterOptions {
     outOfBodyExitS: c.out_of_body_exit_s,
     boundaryLookbackS: c.boundary_lookback_s,
     boundaryLagS: c.boundary_lag_s ?? null,
+    retractWindowS: c.retract_window_s,
   };
 }
 

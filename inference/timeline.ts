@@ -25,6 +25,16 @@ export function buildTimeline(events: readonly PhaseEvent[]): Timeline {
         if (open && open.phase === e.phase && open.endMs === undefined) open.endMs = e.atMs;
         break;
       }
+      case 'phase_retracted': {
+        const open = t.phases[t.phases.length - 1];
+        if (!open || open.phase !== e.phase || open.endMs !== undefined) break;
+        t.phases.pop();
+        const resumed = t.phases[t.phases.length - 1];
+        if (resumed && resumed.phase === e.resumedPhase) resumed.endMs = undefined;
+        // No segment of the resumed phase before it (the timeline began later): it takes the span.
+        else t.phases.push({ phase: e.resumedPhase, startMs: open.startMs, endMs: undefined });
+        break;
+      }
       case 'out_of_body_started':
         t.outOfBody.push({ startMs: e.atMs, endMs: undefined });
         break;

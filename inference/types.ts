@@ -36,6 +36,21 @@ export type PhaseEvent =
       modelVersion: string;
     }
   | { type: 'phase_ended'; source: string; phase: string; atMs: number; modelVersion: string }
+  /**
+   * The filter withdraws the phase it reported last (started at atMs): the phase before it
+   * (resumedPhase, started at resumedAtMs) never ended. Sent instead of phase_ended +
+   * phase_started when the grammar allows no way back (see PhaseFilterOptions.retractWindowS).
+   */
+  | {
+      type: 'phase_retracted';
+      source: string;
+      phase: string;
+      atMs: number;
+      resumedPhase: string;
+      resumedAtMs: number;
+      confidence: number;
+      modelVersion: string;
+    }
   | { type: 'out_of_body_started'; source: string; atMs: number; modelVersion: string }
   | { type: 'out_of_body_ended'; source: string; atMs: number; modelVersion: string };
 

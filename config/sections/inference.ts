@@ -60,6 +60,12 @@ export const inferenceSection = Section(
         maximum: 30,
       }),
     ),
+    retract_window_s: Num(
+      'A reported phase younger than this is withdrawn (the phase before it resumes) when the filter comes back to the phase before it and the phase grammar allows no way back; 0 never withdraws one.',
+      120,
+      0,
+      3600,
+    ),
     switch_probability: Num('Filtered probability a new phase must reach to be reported.', 0.8, 0.5, 1),
     duration_substates: Int(
       'Sub-states per phase in the HMM (Erlang duration prior: more = phases shorter than typical are less likely).',

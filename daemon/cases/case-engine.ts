@@ -143,6 +143,15 @@ export class CaseEngine {
         };
         if (this.openCase) this.startSegment(this.openCase, this.detected);
         break;
+      case 'phase_retracted':
+        this.detected = {
+          phase: e.resumedPhase,
+          startedAtMs: e.resumedAtMs,
+          confidence: e.confidence,
+          modelVersion: e.modelVersion,
+        };
+        if (this.openCase) this.retractSegment(this.openCase, e);
+        break;
       case 'phase_ended': {
         if (this.detected?.phase === e.phase) this.detected = null;
         const running = this.runningSegment();
@@ -396,6 +405,60 @@ export class CaseEngine {
       });
     } catch (err) {
       this.o.log.error({ err, caseId: c.id }, 'could not store a phase segment; reloading the timeline');
+      this.segments = this.o.repo.segments(c.id);
+      this.publish();
+      throw err;
+    }
+  }
+
+  /**
+   * The filter withdrew the running phase: its segment is kept but flagged (synced, left out
+   * of the timeline), and the segment before it runs on, as if the change never happened.
+   * When the segment before it is another phase (the case began during the withdrawn one),
+   * a segment of the resumed phase takes over the withdrawn one's span. The change is also
+   * an event of the case. Memory first, then the database, as in startSegment.
+   */
+  private retractSegment(c: CaseRecord, e: Extract<PhaseEvent, { type: 'phase_retracted' }>): void {
+    const running = this.runningSegment();
+    if (!running || running.phase !== e.phase) {
+      // Not the segment the filter reported (a restart came in between): a plain change.
+      this.startSegment(c, this.detected!);
+      return;
+    }
+    const now = this.now();
+    const i = this.segments.indexOf(running);
+    const before = this.segments[i - 1];
+    const resumes = before?.phase === e.resumedPhase && before.endedAtMs === running.startedAtMs;
+    const successor: SegmentRecord | undefined = resumes
+      ? undefined
+      : {
+          id: randomUUID(),
+          phase: e.resumedPhase,
+          startedAtMs: running.startedAtMs,
+          endedAtMs: null,
+          confidence: e.confidence,
+          modelVersion: e.modelVersion,
+        };
+    this.segments.splice(i, 1);
+    if (resumes) {
+      before.endedAtMs = null;
+      this.detected = { ...this.detected!, startedAtMs: before.startedAtMs };
+    } else this.segments.push(successor!);
+    this.publish();
+    try {
+      this.o.repo.tx(() => {
+        this.o.repo.retractSegment(running.id, resumes ? before.id : undefined, now);
+        if (successor) this.o.repo.insertSegment({ ...successor, caseId: c.id, nowMs: now });
+        this.o.repo.insertEvent({
+          caseId: c.id,
+          atMs: now,
+          type: 'phase_retracted',
+          sourceName: e.source,
+          data: { phase: e.phase, resumedPhase: e.resumedPhase, segmentId: running.id },
+        });
+      });
+    } catch (err) {
+      this.o.log.error({ err, caseId: c.id }, 'could not withdraw a phase segment; reloading the timeline');
       this.segments = this.o.repo.segments(c.id);
       this.publish();
       throw err;

@@ -238,7 +238,9 @@ export class CaseRepo {
   segments(caseId: string): SegmentRecord[] {
     return (
       this.db
-        .prepare('SELECT * FROM phase_segments WHERE case_id = ? ORDER BY started_at, rowid')
+        .prepare(
+          'SELECT * FROM phase_segments WHERE case_id = ? AND retracted_at IS NULL ORDER BY started_at, rowid',
+        )
         .all(caseId) as SegmentRow[]
     ).map(toSegment);
   }
@@ -251,9 +253,9 @@ export class CaseRepo {
   }
 
   getSegment(caseId: string, id: string): SegmentRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM phase_segments WHERE case_id = ? AND id = ?').get(caseId, id) as
-      | SegmentRow
-      | undefined;
+    const r = this.db
+      .prepare('SELECT * FROM phase_segments WHERE case_id = ? AND id = ? AND retracted_at IS NULL')
+      .get(caseId, id) as SegmentRow | undefined;
     return r && toSegment(r);
   }
 
@@ -288,6 +290,26 @@ export class CaseRepo {
     this.db
       .prepare('UPDATE phase_segments SET ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL')
       .run(endedAtMs, nowMs, id);
+  }
+
+  /**
+   * Withdraws the running segment `id` (kept, flagged, closed where it began) and reopens
+   * `resumeId`, the segment before it, which then never ended. Call inside tx().
+   */
+  retractSegment(id: string, resumeId: string | undefined, nowMs: number): void {
+    const done = this.db
+      .prepare(
+        `UPDATE phase_segments SET ended_at = started_at, retracted_at = ?, updated_at = ?
+         WHERE id = ? AND ended_at IS NULL AND retracted_at IS NULL`,
+      )
+      .run(nowMs, nowMs, id);
+    if (done.changes !== 1) throw new Error(`segment ${id} is not the running segment`);
+    if (resumeId === undefined) return;
+    this.db
+      .prepare(
+        'UPDATE phase_segments SET ended_at = NULL, updated_at = ? WHERE id = ? AND retracted_at IS NULL',
+      )
+      .run(nowMs, resumeId);
   }
 
   // ---- events

@@ -60,7 +60,7 @@ export const EventRecord = Type.Object(
     atMs: Ms('When it happened.'),
     type: Type.String({
       description:
-        'case_started, case_stopped, source_lost, source_recovered, out_of_body_in, out_of_body_out, recording_gap, model_changed, case_resumed',
+        'case_started, case_stopped, source_lost, source_recovered, out_of_body_in, out_of_body_out, recording_gap, model_changed, case_resumed, phase_retracted (data: phase, resumedPhase, segmentId)',
     }),
     sourceName: NullableStr('Camera source, when the event concerns one.'),
     data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),

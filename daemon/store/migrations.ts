@@ -342,6 +342,32 @@ CREATE TRIGGER sync_recordings_file AFTER INSERT ON recordings BEGIN
 END;
 `,
   },
+  {
+    version: 4,
+    name: 'phase segments the temporal filter withdrew: kept, flagged, synced, out of search',
+    sql: `
+-- A segment the filter withdrew (its phase_retracted event: the phase before it never ended)
+-- stays, with the time it was withdrawn, so nothing the wall display showed is lost; the
+-- timeline, the duration history and search leave it out, headquarters gets the flag.
+ALTER TABLE phase_segments ADD COLUMN retracted_at INTEGER;
+DROP TRIGGER sync_phase_segments_insert;
+DROP TRIGGER sync_phase_segments_update;
+CREATE TRIGGER sync_phase_segments_insert AFTER INSERT ON phase_segments BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:phase_segment:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/phase_segment',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'phase', NEW.phase, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'confidence', NEW.confidence, 'modelVersion', NEW.model_version, 'source', NEW.source, 'updatedAt', NEW.updated_at, 'retractedAt', NEW.retracted_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER sync_phase_segments_update AFTER UPDATE ON phase_segments BEGIN
+  INSERT INTO outbox (id, kind, priority, case_id, topic, payload, created_at)
+  VALUES ('rec:phase_segment:' || NEW.id || ':' || (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) + 1), 'record', 10, NEW.case_id, 'rec/phase_segment',
+    CAST(json_object('id', NEW.id, 'caseId', NEW.case_id, 'phase', NEW.phase, 'startedAt', NEW.started_at, 'endedAt', NEW.ended_at, 'confidence', NEW.confidence, 'modelVersion', NEW.model_version, 'source', NEW.source, 'updatedAt', NEW.updated_at, 'retractedAt', NEW.retracted_at) AS BLOB), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER search_segment_retracted AFTER UPDATE OF retracted_at ON phase_segments
+WHEN NEW.retracted_at IS NOT NULL BEGIN
+  DELETE FROM search_index WHERE kind = 'phase' AND ref_id = NEW.id;
+END;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -20,6 +20,13 @@ export interface PhaseFilterOptions extends HmmOptions {
    * model's value, 0 when it has none.
    */
   boundaryLagS: number | null;
+  /**
+   * A reported phase younger than this (seconds) is withdrawn when the phase before it
+   * becomes the most likely again (switchProbability, minPhaseDurationS) and the grammar
+   * allows no way back to it: the filter then holds that the earlier change never happened.
+   * 0: never withdrawn (the change back is reported as a new phase).
+   */
+  retractWindowS: number;
 }
 
 /** What the filter needs from a model manifest. */
@@ -67,6 +74,9 @@ export class PhaseFilter {
   private recent: Array<{ tsMs: number; ll: Float64Array }> = [];
   private lastPhaseEventMs = Number.NEGATIVE_INFINITY;
   private readonly lagMs: number;
+  /** The reported phases so far: phase and start (for withdrawing the last one). */
+  private history: Array<{ phase: string; atMs: number }> = [];
+  private readonly reach: Map<string, Set<string>>;
 
   constructor(
     private readonly source: string,
@@ -78,6 +88,10 @@ export class PhaseFilter {
     this.oobIndex = model.outOfBodyClass ? model.classes.indexOf(model.outOfBodyClass) : -1;
     this.posteriorNow = this.hmm.posterior();
     this.lagMs = (o.boundaryLagS ?? model.boundaryLagS ?? 0) * 1000;
+    this.reach = reachability(
+      model.phases.map((p) => p.id),
+      model.transitions,
+    );
   }
 
   /** Folds in one frame's class probabilities; returns the events it causes (in time order). */
@@ -118,7 +132,24 @@ export class PhaseFilter {
       return events;
     }
     this.qualifiedSinceMs ??= tsMs;
-    if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS) {
+    if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS && this.retracts(bestId, tsMs)) {
+      const withdrawn = this.history.pop()!;
+      const resumed = this.history[this.history.length - 1]!;
+      events.push({
+        type: 'phase_retracted',
+        source: this.source,
+        phase: withdrawn.phase,
+        atMs: withdrawn.atMs,
+        resumedPhase: resumed.phase,
+        resumedAtMs: resumed.atMs,
+        confidence: round4(bestP),
+        modelVersion: this.model.version,
+      });
+      this.committed = bestId;
+      this.confidence = bestP;
+      this.lastPhaseEventMs = resumed.atMs;
+      this.qualifiedSinceMs = undefined;
+    } else if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS) {
       const atMs =
         this.committed === undefined
           ? this.leader.sinceMs
@@ -130,6 +161,7 @@ export class PhaseFilter {
       }
       this.committed = bestId;
       this.confidence = bestP;
+      this.history.push({ phase: bestId, atMs });
       events.push({
         type: 'phase_started',
         source: this.source,
@@ -150,6 +182,22 @@ export class PhaseFilter {
       outOfBody: this.outOfBody,
       posterior: Array.from(this.posteriorNow, round4),
     };
+  }
+
+  /**
+   * Whether confirming `to` means withdrawing the reported phase: `to` is the phase reported
+   * before it, the grammar has no way from the reported phase back to `to`, and the reported
+   * phase is younger than retractWindowS.
+   */
+  private retracts(to: string, nowMs: number): boolean {
+    const n = this.history.length;
+    if (this.o.retractWindowS <= 0 || n < 2) return false;
+    const last = this.history[n - 1]!;
+    return (
+      this.history[n - 2]!.phase === to &&
+      !this.reach.get(last.phase)!.has(to) &&
+      nowMs - last.atMs <= this.o.retractWindowS * 1000
+    );
   }
 
   private remember(tsMs: number, likelihoods: number[]): void {
@@ -209,6 +257,26 @@ export class PhaseFilter {
   private phaseIndex(id: string): number {
     return this.model.phases.findIndex((p) => p.id === id);
   }
+}
+
+/** Per phase, the phases the grammar can reach from it in one or more changes. */
+function reachability(
+  ids: readonly string[],
+  transitions: Readonly<Record<string, readonly string[]>>,
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const id of ids) {
+    const seen = new Set<string>();
+    const todo = [...(transitions[id] ?? [])];
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      todo.push(...(transitions[next] ?? []));
+    }
+    out.set(id, seen);
+  }
+  return out;
 }
 
 function round4(v: number): number {

@@ -4,7 +4,16 @@ import { CaseError, CasesPart, searchCases } from '../../daemon/cases/index.js';
 import type { LiveState } from '../../ui/live-types.js';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { type EngineHarness, ended, model, oob, startEngine, started, status } from './engine-harness.js';
+import {
+  type EngineHarness,
+  ended,
+  model,
+  oob,
+  retracted,
+  startEngine,
+  started,
+  status,
+} from './engine-harness.js';
 
 const admin = { kind: 'user', id: 'u-admin', username: 'alice', role: 'admin' } as const;
 const clinician = { kind: 'user', id: 'u-clin', username: 'carol', role: 'clinician' } as const;
@@ -48,6 +57,89 @@ describe('case lifecycle', () => {
     expect(h.recorder.calls).toEqual([`start:${c.id}`, 'stop']);
     const audit = h.s.audit.query({ limit: 10, target: c.id }).map((a) => a.action);
     expect(audit).toEqual(['case.stop', 'case.start']);
+  });
+
+  it('withdraws a segment the filter retracted: the one before runs on, the withdrawn one is kept, flagged and synced', async () => {
+    let clock = Date.now();
+    h = await startEngine(tempDir(), {}, () => clock);
+    h.bus.emit('inference.model', model());
+    const c = h.s.engine.startCase(admin, {});
+    const t = c.startedAtMs;
+    h.bus.emit('inference.phase', started('gallbladder_dissection', t + 1000));
+    h.bus.emit('inference.phase', ended('gallbladder_dissection', t + 20_000));
+    h.bus.emit('inference.phase', started('gallbladder_packaging', t + 20_000));
+    const withdrawn = h.s.repo.segments(c.id)[1]!;
+    clock = t + 40_000;
+    h.bus.emit(
+      'inference.phase',
+      retracted('gallbladder_packaging', t + 20_000, 'gallbladder_dissection', t + 1000),
+    );
+    const segs = h.s.repo.segments(c.id);
+    expect(segs.map((s) => [s.phase, s.startedAtMs, s.endedAtMs])).toEqual([
+      ['gallbladder_dissection', t + 1000, null],
+    ]);
+    expect(h.s.repo.openSegment(c.id)?.id).toBe(segs[0]!.id);
+    // The live display shows dissection again, timed from its first start.
+    const live = h.s.live.snapshot().state;
+    expect(live.phase).toMatchObject({ id: 'gallbladder_dissection', startedAtMs: t + 1000 });
+    expect(live.segments).toEqual([
+      { phase: 'gallbladder_dissection', startedAtMs: t + 1000, endedAtMs: null },
+    ]);
+    // Nothing is lost: the row stays, flagged, and headquarters hears of both changes.
+    const row = h.store.db.prepare('SELECT * FROM phase_segments WHERE id = ?').get(withdrawn.id) as {
+      retracted_at: number;
+      ended_at: number;
+    };
+    expect([row.retracted_at, row.ended_at]).toEqual([t + 40_000, t + 20_000]);
+    const payloads = (
+      h.store.db
+        .prepare("SELECT payload FROM outbox WHERE topic = 'rec/phase_segment' ORDER BY seq")
+        .all() as Array<{
+        payload: Buffer;
+      }>
+    ).map(
+      (r) =>
+        JSON.parse(r.payload.toString()) as {
+          id: string;
+          endedAt: number | null;
+          retractedAt: number | null;
+        },
+    );
+    const last = (id: string) => payloads.filter((p) => p.id === id).at(-1)!;
+    expect(last(withdrawn.id).retractedAt).toBe(t + 40_000);
+    expect(last(segs[0]!.id)).toMatchObject({ endedAt: null, retractedAt: null });
+    const ev = h.s.repo.events(c.id).find((e) => e.type === 'phase_retracted')!;
+    expect(ev.data).toEqual({
+      phase: 'gallbladder_packaging',
+      resumedPhase: 'gallbladder_dissection',
+      segmentId: withdrawn.id,
+    });
+    expect(searchCases(h.store, 'packaging', { cases: 10, hitsPerCase: 10 })).toEqual([]);
+    // The real change later is an ordinary one.
+    h.bus.emit('inference.phase', ended('gallbladder_dissection', t + 60_000));
+    h.bus.emit('inference.phase', started('gallbladder_packaging', t + 60_000));
+    expect(h.s.repo.segments(c.id).map((s) => [s.phase, s.endedAtMs])).toEqual([
+      ['gallbladder_dissection', t + 60_000],
+      ['gallbladder_packaging', null],
+    ]);
+  });
+
+  it('withdraws the first segment of a case that began during it: the resumed phase takes its span', async () => {
+    h = await startEngine(tempDir());
+    h.bus.emit('inference.model', model());
+    h.bus.emit('inference.phase', started('gallbladder_dissection', Date.now() - 60_000));
+    h.bus.emit('inference.phase', ended('gallbladder_dissection', Date.now() - 1000));
+    h.bus.emit('inference.phase', started('gallbladder_packaging', Date.now() - 1000));
+    const c = h.s.engine.startCase(admin, {});
+    const first = h.s.repo.segments(c.id)[0]!;
+    expect(first.phase).toBe('gallbladder_packaging');
+    h.bus.emit(
+      'inference.phase',
+      retracted('gallbladder_packaging', first.startedAtMs, 'gallbladder_dissection', Date.now() - 60_000),
+    );
+    expect(h.s.repo.segments(c.id).map((s) => [s.phase, s.startedAtMs, s.endedAtMs])).toEqual([
+      ['gallbladder_dissection', first.startedAtMs, null],
+    ]);
   });
 
   it('allows one open case per room, in the engine and in the database', async () => {

@@ -106,6 +106,21 @@ export const started = (phase: string, atMs: number, confidence = 0.9): PhaseEve
   confidence,
   modelVersion: 'm1',
 });
+export const retracted = (
+  phase: string,
+  atMs: number,
+  resumedPhase: string,
+  resumedAtMs: number,
+): PhaseEvent => ({
+  type: 'phase_retracted',
+  source: 'endoscope',
+  phase,
+  atMs,
+  resumedPhase,
+  resumedAtMs,
+  confidence: 0.85,
+  modelVersion: 'm1',
+});
 export const ended = (phase: string, atMs: number): PhaseEvent => ({
   type: 'phase_ended',
   source: 'endoscope',

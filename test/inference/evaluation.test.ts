@@ -20,7 +20,11 @@ const labels = {
   phases: ['p1', 'p2', 'p3'],
 };
 
-function ev(type: PhaseEvent['type'], atS: number, phase?: string): PhaseEvent {
+function ev(
+  type: 'phase_started' | 'phase_ended' | 'out_of_body_started' | 'out_of_body_ended',
+  atS: number,
+  phase?: string,
+): PhaseEvent {
   const base = { source: 's', atMs: atS * 1000, modelVersion: '1' };
   if (type === 'phase_started') return { ...base, type, phase: phase!, confidence: 0.9 };
   if (type === 'phase_ended') return { ...base, type, phase: phase! };

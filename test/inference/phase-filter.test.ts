@@ -5,6 +5,7 @@ import {
   type PhaseFilterOptions,
 } from '../../inference/filter/phase-filter.js';
 import { Rng } from '../../inference/sim/rng.js';
+import { buildTimeline } from '../../inference/timeline.js';
 import type { PhaseEvent } from '../../inference/types.js';
 
 const MODEL: FilterModel = {
@@ -33,6 +34,7 @@ const OPTS: PhaseFilterOptions = {
   outOfBodyExitS: 2,
   boundaryLookbackS: 30,
   boundaryLagS: null,
+  retractWindowS: 0,
 };
 
 const FPS = 5;
@@ -186,5 +188,58 @@ describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
     const filter = new PhaseFilter('endo', MODEL, OPTS);
     for (let i = 0; i < 30 * FPS; i++) filter.update((i / FPS) * 1000, [0.03, 0.03, 0.93, 0.01]);
     expect(filter.state().phase).toBe('c');
+  });
+
+  it('withdraws a reported phase when the phase before it comes back and the grammar has no way back (retractWindowS)', () => {
+    // a → b → c, no returns. Truth: a until 80 s, then b. From 20 s to 32 s the classifier
+    // leans to b (a frame of a with a tool of b in view), then sees a clearly again.
+    const probsAt = (tS: number) =>
+      tS < 20
+        ? [0.94, 0.02, 0.02, 0.02]
+        : tS < 32
+          ? [0.3, 0.66, 0.02, 0.02]
+          : tS < 80
+            ? [0.94, 0.02, 0.02, 0.02]
+            : [0.02, 0.94, 0.02, 0.02];
+    const replay = (retractWindowS: number) => {
+      const filter = new PhaseFilter('endo', MODEL, { ...OPTS, retractWindowS });
+      const events: PhaseEvent[] = [];
+      const phases: Array<string | undefined> = [];
+      for (let i = 0; i < 110 * FPS; i++) {
+        events.push(...filter.update((i / FPS) * 1000, probsAt(i / FPS)));
+        phases.push(filter.state().phase);
+      }
+      const timeline = buildTimeline(events).phases.map((p) => [p.phase, Math.round(p.startMs / 1000)]);
+      return { events, phases, timeline };
+    };
+    // Off: the return to a is reported as a change the grammar does not allow.
+    const off = replay(0);
+    expect(off.timeline.map(([p]) => p)).toEqual(['a', 'b', 'a', 'b']);
+    expect(off.events.some((e) => e.type === 'phase_retracted')).toBe(false);
+
+    const on = replay(60);
+    const retracted = on.events.filter((e) => e.type === 'phase_retracted');
+    expect(retracted).toHaveLength(1);
+    const r = retracted[0]!;
+    if (r.type !== 'phase_retracted') throw new Error('unreachable');
+    expect([r.phase, r.resumedPhase, r.resumedAtMs, r.modelVersion]).toEqual(['b', 'a', 0, '1.2.3']);
+    expect(r.atMs / 1000).toBe(off.timeline[1]![1]);
+    // Neither a phase_ended nor a phase_started for the withdrawal: a simply goes on.
+    const types = on.events.map((e) => e.type);
+    expect(types).toEqual([
+      'phase_started',
+      'phase_ended',
+      'phase_started',
+      'phase_retracted',
+      'phase_ended',
+      'phase_started',
+    ]);
+    expect(on.timeline[0]).toEqual(['a', 0]);
+    expect(on.timeline.map(([p]) => p)).toEqual(['a', 'b']);
+    expect(Math.abs((on.timeline[1]![1] as number) - 80)).toBeLessThanOrEqual(1);
+    // The live phase is a again as soon as the withdrawal is confirmed.
+    expect(on.phases[50 * FPS]).toBe('a');
+    // A window shorter than the withdrawn phase's age at the return: reported as a change.
+    expect(replay(3).timeline.map(([p]) => p)).toEqual(['a', 'b', 'a', 'b']);
   });
 });

@@ -21,6 +21,7 @@ const EVENT_SYMBOL: Record<string, string> = {
   out_of_body_out: '◑',
   recording_gap: '⋯',
   model_changed: 'M',
+  phase_retracted: '↶',
   case_started: '▶',
   case_stopped: '■',
 };
