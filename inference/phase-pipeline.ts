@@ -45,6 +45,7 @@ export function filterOptions(c: InferenceConfig): PhaseFilterOptions {
     boundaryLookbackS: c.boundary_lookback_s,
     boundaryLagS: c.boundary_lag_s ?? null,
     retractWindowS: c.retract_window_s,
+    shortestPhaseS: c.shortest_phase_s,
   };
 }
 

@@ -66,6 +66,12 @@ export const inferenceSection = Section(
       0,
       3600,
     ),
+    shortest_phase_s: Num(
+      'A reported phase that lasts less than this until the next change is withdrawn when the phase grammar allows the change around it directly (the view between two phases can look like a third for a few seconds); 0 keeps every phase.',
+      6,
+      0,
+      600,
+    ),
     switch_probability: Num('Filtered probability a new phase must reach to be reported.', 0.8, 0.5, 1),
     duration_substates: Int(
       'Sub-states per phase in the HMM (Erlang duration prior: more = phases shorter than typical are less likely).',

@@ -27,6 +27,13 @@ export interface PhaseFilterOptions extends HmmOptions {
    * 0: never withdrawn (the change back is reported as a new phase).
    */
   retractWindowS: number;
+  /**
+   * A reported phase that lasts less than this (seconds) until the next confirmed change is
+   * withdrawn when the grammar allows the change from the phase before it to the next one
+   * directly: the view during a change between two phases can look like a third for a few
+   * seconds. 0 keeps every phase.
+   */
+  shortestPhaseS: number;
 }
 
 /** What the filter needs from a model manifest. */
@@ -132,47 +139,107 @@ export class PhaseFilter {
       return events;
     }
     this.qualifiedSinceMs ??= tsMs;
-    if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS && this.retracts(bestId, tsMs)) {
-      const withdrawn = this.history.pop()!;
-      const resumed = this.history[this.history.length - 1]!;
-      events.push({
-        type: 'phase_retracted',
-        source: this.source,
-        phase: withdrawn.phase,
-        atMs: withdrawn.atMs,
-        resumedPhase: resumed.phase,
-        resumedAtMs: resumed.atMs,
-        confidence: round4(bestP),
-        modelVersion: this.model.version,
-      });
-      this.committed = bestId;
-      this.confidence = bestP;
-      this.lastPhaseEventMs = resumed.atMs;
-      this.qualifiedSinceMs = undefined;
-    } else if ((tsMs - this.qualifiedSinceMs) / 1000 >= this.o.minPhaseDurationS) {
-      const atMs =
-        this.committed === undefined
-          ? this.leader.sinceMs
-          : Math.max(this.changePoint(this.committed, bestId, tsMs) - this.lagMs, this.lastPhaseEventMs);
-      this.lastPhaseEventMs = atMs;
-      const modelVersion = this.model.version;
-      if (this.committed !== undefined) {
-        events.push({ type: 'phase_ended', source: this.source, phase: this.committed, atMs, modelVersion });
-      }
-      this.committed = bestId;
-      this.confidence = bestP;
-      this.history.push({ phase: bestId, atMs });
-      events.push({
-        type: 'phase_started',
-        source: this.source,
-        phase: bestId,
-        atMs,
-        confidence: round4(bestP),
-        modelVersion,
-      });
-      this.qualifiedSinceMs = undefined;
+    if ((tsMs - this.qualifiedSinceMs) / 1000 < this.o.minPhaseDurationS) return events;
+    this.qualifiedSinceMs = undefined;
+    this.confidence = bestP;
+    if (this.retracts(bestId, tsMs)) {
+      events.push(this.withdraw(bestP));
+      return events;
     }
+    let from = this.committed;
+    let atMs = from === undefined ? this.leader.sinceMs : this.changeAt(from, bestId, tsMs);
+    const last = this.history[this.history.length - 1];
+    const before = this.history[this.history.length - 2];
+    if (
+      from !== undefined &&
+      last !== undefined &&
+      before !== undefined &&
+      atMs - last.atMs < this.o.shortestPhaseS * 1000 &&
+      (this.model.transitions[before.phase] ?? []).includes(bestId)
+    ) {
+      // The reported phase lasted too short a time to be one: the view between two phases.
+      events.push(this.withdraw(bestP));
+      from = before.phase;
+      atMs = this.changeAt(from, bestId, tsMs);
+    }
+    if (from !== undefined && !this.allows(from, bestId)) {
+      // A change the grammar forbids: the frames went through a phase between the two too
+      // quickly to confirm. Report the one between that explains them best, if there is one.
+      const bridge = this.bridge(from, bestId, tsMs);
+      if (bridge) {
+        this.report(events, from, bridge.phase, bridge.startMs, bridge.confidence);
+        from = bridge.phase;
+        atMs = bridge.endMs;
+      }
+    }
+    this.report(events, from, bestId, atMs, bestP);
     return events;
+  }
+
+  /** Reports a change (from undefined: the first phase) at atMs. */
+  private report(
+    events: PhaseEvent[],
+    from: string | undefined,
+    to: string,
+    atMs: number,
+    confidence: number,
+  ): void {
+    this.lastPhaseEventMs = atMs;
+    const modelVersion = this.model.version;
+    if (from !== undefined)
+      events.push({ type: 'phase_ended', source: this.source, phase: from, atMs, modelVersion });
+    this.committed = to;
+    this.history.push({ phase: to, atMs });
+    events.push({
+      type: 'phase_started',
+      source: this.source,
+      phase: to,
+      atMs,
+      confidence: round4(confidence),
+      modelVersion,
+    });
+  }
+
+  private allows(from: string, to: string): boolean {
+    return (this.model.transitions[from] ?? []).includes(to);
+  }
+
+  /**
+   * The phase the grammar puts between `from` and `to` (from → x → to) and its span among the
+   * recent frames: of every such x and pair of change points, the one that explains the
+   * frames best (from before, x between, to after; maximum likelihood). Its confidence is
+   * the classifier's geometric-mean score for x over that span. undefined when no single
+   * phase bridges the two.
+   */
+  private bridge(
+    from: string,
+    to: string,
+    nowMs: number,
+  ): { phase: string; startMs: number; endMs: number; confidence: number } | undefined {
+    const frames = this.recent.filter((f) => f.tsMs > this.lastPhaseEventMs);
+    const n = frames.length;
+    const a = this.phaseIndex(from);
+    const b = this.phaseIndex(to);
+    const prefix = (c: number) => {
+      const out = new Float64Array(n + 1);
+      for (let i = 0; i < n; i++) out[i + 1] = out[i]! + frames[i]!.ll[c]!;
+      return out;
+    };
+    const pa = prefix(a);
+    const pb = prefix(b);
+    let best: { x: string; i: number; j: number; score: number; llX: number } | undefined;
+    for (const x of this.model.transitions[from] ?? []) {
+      if (!this.allows(x, to)) continue;
+      const px = prefix(this.phaseIndex(x));
+      for (let i = 0; i < n; i++)
+        for (let j = i + 1; j <= n; j++) {
+          const score = pa[i]! + px[j]! - px[i]! + pb[n]! - pb[j]!;
+          if (!best || score > best.score) best = { x, i, j, score, llX: (px[j]! - px[i]!) / (j - i) };
+        }
+    }
+    if (!best) return undefined;
+    const at = (k: number) => Math.max((k < n ? frames[k]!.tsMs : nowMs) - this.lagMs, this.lastPhaseEventMs);
+    return { phase: best.x, startMs: at(best.i), endMs: at(best.j), confidence: Math.exp(best.llX) };
   }
 
   state(): FilterState {
@@ -181,6 +248,29 @@ export class PhaseFilter {
       confidence: this.confidence,
       outOfBody: this.outOfBody,
       posterior: Array.from(this.posteriorNow, round4),
+    };
+  }
+
+  /** Where a confirmed change from → to began: the change point, less the boundary lag. */
+  private changeAt(from: string, to: string, nowMs: number): number {
+    return Math.max(this.changePoint(from, to, nowMs) - this.lagMs, this.lastPhaseEventMs);
+  }
+
+  /** Withdraws the last reported phase: the one before it resumes, as if it never ended. */
+  private withdraw(confidence: number): PhaseEvent {
+    const withdrawn = this.history.pop()!;
+    const resumed = this.history[this.history.length - 1]!;
+    this.committed = resumed.phase;
+    this.lastPhaseEventMs = resumed.atMs;
+    return {
+      type: 'phase_retracted',
+      source: this.source,
+      phase: withdrawn.phase,
+      atMs: withdrawn.atMs,
+      resumedPhase: resumed.phase,
+      resumedAtMs: resumed.atMs,
+      confidence: round4(confidence),
+      modelVersion: this.model.version,
     };
   }
 

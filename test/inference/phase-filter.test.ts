@@ -35,6 +35,7 @@ const OPTS: PhaseFilterOptions = {
   boundaryLookbackS: 30,
   boundaryLagS: null,
   retractWindowS: 0,
+  shortestPhaseS: 0,
 };
 
 const FPS = 5;
@@ -241,5 +242,68 @@ describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
     expect(on.phases[50 * FPS]).toBe('a');
     // A window shorter than the withdrawn phase's age at the return: reported as a change.
     expect(replay(3).timeline.map(([p]) => p)).toEqual(['a', 'b', 'a', 'b']);
+  });
+
+  it('withdraws a phase too short to be one when the grammar allows the change around it directly (shortestPhaseS)', () => {
+    // a → b → c and a → c. Truth: a until 60 s, then c; for 5 s after the change the view looks like b.
+    const model = { ...MODEL, transitions: { a: ['b', 'c'], b: ['c'], c: [] } };
+    const probsAt = (tS: number) =>
+      tS < 60 ? [0.94, 0.02, 0.02, 0.02] : tS < 65 ? [0.02, 0.94, 0.02, 0.02] : [0.02, 0.02, 0.94, 0.02];
+    const replay = (shortestPhaseS: number, transitions = model.transitions) => {
+      const filter = new PhaseFilter('endo', { ...model, transitions }, { ...OPTS, shortestPhaseS });
+      const events: PhaseEvent[] = [];
+      for (let i = 0; i < 100 * FPS; i++) events.push(...filter.update((i / FPS) * 1000, probsAt(i / FPS)));
+      return {
+        events,
+        timeline: buildTimeline(events).phases.map((p) => [p.phase, Math.round(p.startMs / 1000)]),
+      };
+    };
+    expect(replay(0).timeline).toEqual([
+      ['a', 0],
+      ['b', 60],
+      ['c', 65],
+    ]);
+    const on = replay(8);
+    expect(on.timeline.map(([p]) => p)).toEqual(['a', 'c']);
+    // The b frames fit a and c equally: the change is placed within them, near the true one.
+    expect(on.timeline[1]![1]).toBeGreaterThanOrEqual(60);
+    expect(on.timeline[1]![1]).toBeLessThanOrEqual(65);
+    expect(on.events.map((e) => e.type)).toEqual([
+      'phase_started',
+      'phase_ended',
+      'phase_started',
+      'phase_retracted',
+      'phase_ended',
+      'phase_started',
+    ]);
+    // Kept when the grammar needs it (no a → c), or when it lasted long enough.
+    expect(replay(8, { a: ['b'], b: ['c'], c: [] }).timeline.map(([p]) => p)).toEqual(['a', 'b', 'c']);
+    expect(replay(4).timeline.map(([p]) => p)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reports the phase the grammar needs between two when the frames went through it too quickly to confirm', () => {
+    // a → b → c only. Truth: a until 60 s, b for 2 s (too short for the 3 s hysteresis), then c.
+    const probsAt = (tS: number) =>
+      tS < 60 ? [0.94, 0.02, 0.02, 0.02] : tS < 62 ? [0.3, 0.66, 0.02, 0.02] : [0.02, 0.02, 0.94, 0.02];
+    const filter = new PhaseFilter('endo', MODEL, OPTS);
+    const events: PhaseEvent[] = [];
+    for (let i = 0; i < 100 * FPS; i++) events.push(...filter.update((i / FPS) * 1000, probsAt(i / FPS)));
+    const timeline = buildTimeline(events).phases.map((p) => [p.phase, p.startMs / 1000]);
+    expect(timeline).toEqual([
+      ['a', 0],
+      ['b', 60],
+      ['c', 62],
+    ]);
+    const b = events.find((e) => e.type === 'phase_started' && e.phase === 'b');
+    expect(b?.type === 'phase_started' && b.confidence).toBeCloseTo(0.66 / 0.98, 3);
+    // With a → c allowed, the same frames are a plain a → c change.
+    const direct = new PhaseFilter(
+      'endo',
+      { ...MODEL, transitions: { a: ['b', 'c'], b: ['c'], c: [] } },
+      OPTS,
+    );
+    const plain: PhaseEvent[] = [];
+    for (let i = 0; i < 100 * FPS; i++) plain.push(...direct.update((i / FPS) * 1000, probsAt(i / FPS)));
+    expect(buildTimeline(plain).phases.map((p) => p.phase)).toEqual(['a', 'c']);
   });
 });
