@@ -40,6 +40,16 @@ const OPTS: PhaseFilterOptions = {
 
 const FPS = 5;
 
+/** a reported, b reported, b withdrawn (a goes on), then a real change from a. */
+const WITHDRAWN_THEN_CHANGED: Array<PhaseEvent['type']> = [
+  'phase_started',
+  'phase_ended',
+  'phase_started',
+  'phase_retracted',
+  'phase_ended',
+  'phase_started',
+];
+
 /** A noisy classifier: the true class gets `p`, errors go to a random other class. */
 function noisy(rng: Rng, truth: number, accuracy: number): number[] {
   const probs = [0.02, 0.02, 0.02, 0.02];
@@ -227,14 +237,7 @@ describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
     expect(r.atMs / 1000).toBe(off.timeline[1]![1]);
     // Neither a phase_ended nor a phase_started for the withdrawal: a simply goes on.
     const types = on.events.map((e) => e.type);
-    expect(types).toEqual([
-      'phase_started',
-      'phase_ended',
-      'phase_started',
-      'phase_retracted',
-      'phase_ended',
-      'phase_started',
-    ]);
+    expect(types).toEqual(WITHDRAWN_THEN_CHANGED);
     expect(on.timeline[0]).toEqual(['a', 0]);
     expect(on.timeline.map(([p]) => p)).toEqual(['a', 'b']);
     expect(Math.abs((on.timeline[1]![1] as number) - 80)).toBeLessThanOrEqual(1);
@@ -268,14 +271,7 @@ describe('PhaseFilter (HMM forward filtering + hysteresis)', () => {
     // The b frames fit a and c equally: the change is placed within them, near the true one.
     expect(on.timeline[1]![1]).toBeGreaterThanOrEqual(60);
     expect(on.timeline[1]![1]).toBeLessThanOrEqual(65);
-    expect(on.events.map((e) => e.type)).toEqual([
-      'phase_started',
-      'phase_ended',
-      'phase_started',
-      'phase_retracted',
-      'phase_ended',
-      'phase_started',
-    ]);
+    expect(on.events.map((e) => e.type)).toEqual(WITHDRAWN_THEN_CHANGED);
     // Kept when the grammar needs it (no a → c), or when it lasted long enough.
     expect(replay(8, { a: ['b'], b: ['c'], c: [] }).timeline.map(([p]) => p)).toEqual(['a', 'b', 'c']);
     expect(replay(4).timeline.map(([p]) => p)).toEqual(['a', 'b', 'c']);
