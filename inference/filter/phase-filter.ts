@@ -62,8 +62,12 @@ export interface FilterState {
  * The temporal filter of one source: HMM forward filtering over the phase grammar, then
  * hysteresis (a new phase must be the most likely one with at least switchProbability for
  * minPhaseDurationS) before it is reported, back-dated to when it became the most likely.
- * Out of body is its own state with enter / exit delays; while out of body, the phase
- * estimate is frozen. Online: each frame's output depends only on earlier frames.
+ * The reported timeline keeps to the grammar: a phase is withdrawn when the one before it
+ * comes back and there is no way back to it (retractWindowS) or when it lasted too short a
+ * time to be a phase (shortestPhaseS), and a forbidden change is reported through the phase
+ * the grammar needs between. Out of body is its own state with enter / exit delays; while
+ * out of body, the phase estimate is frozen. Online: each frame's output depends only on
+ * earlier frames.
  */
 export class PhaseFilter {
   private readonly hmm: PhaseHmm;
@@ -155,7 +159,7 @@ export class PhaseFilter {
       last !== undefined &&
       before !== undefined &&
       atMs - last.atMs < this.o.shortestPhaseS * 1000 &&
-      (this.model.transitions[before.phase] ?? []).includes(bestId)
+      this.allows(before.phase, bestId)
     ) {
       // The reported phase lasted too short a time to be one: the view between two phases.
       events.push(this.withdraw(bestP));
