@@ -36,13 +36,13 @@ export function seedRange(from: number, to: number): number[] {
 }
 
 /** "9101-9115,9301" → [9101, …, 9115, 9301]. */
-export function parseSeeds(spec: string): number[] {
+export function parseSeeds(spec: string, flag = '--seeds'): number[] {
   return spec.split(',').flatMap((part) => {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
-    if (!m) throw new Error(`--seeds: "${part}" is not a seed or a range like 9101-9115`);
+    if (!m) throw new Error(`${flag}: "${part}" is not a seed or a range like 9101-9115`);
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from) throw new Error(`--seeds: range "${part}" ends before it starts`);
+    if (to < from) throw new Error(`${flag}: range "${part}" ends before it starts`);
     return seedRange(from, to);
   });
 }

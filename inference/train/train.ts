@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   const epochs = Number(values.epochs);
   const batchSize = Number(values['batch-size']);
   const minutes = values.minutes!.split(',').map(Number);
-  const trainSeeds = values['train-seeds'] === undefined ? TRAIN_SEEDS : parseSeeds(values['train-seeds']);
+  const trainSeeds =
+    values['train-seeds'] === undefined ? TRAIN_SEEDS : parseSeeds(values['train-seeds'], '--train-seeds');
   const hardFraction = Number(values['hard-fraction']);
   const baseLr = Number(values.lr);
   if (!Number.isInteger(epochs) || epochs < 1) {
