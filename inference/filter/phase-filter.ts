@@ -220,7 +220,7 @@ export class PhaseFilter {
     to: string,
     nowMs: number,
   ): { phase: string; startMs: number; endMs: number; confidence: number } | undefined {
-    const frames = this.recent.filter((f) => f.tsMs > this.lastPhaseEventMs);
+    const frames = this.sinceLastChange();
     const n = frames.length;
     const a = this.phaseIndex(from);
     const b = this.phaseIndex(to);
@@ -294,6 +294,14 @@ export class PhaseFilter {
     );
   }
 
+  /**
+   * The recent frames after the last reported boundary: the phase that began there is the
+   * old side of any change placed now, which can only start after it.
+   */
+  private sinceLastChange(): Array<{ tsMs: number; ll: Float64Array }> {
+    return this.recent.filter((f) => f.tsMs > this.lastPhaseEventMs);
+  }
+
   private remember(tsMs: number, likelihoods: number[]): void {
     const floor = this.o.probabilityFloor;
     this.recent.push({ tsMs, ll: Float64Array.from(likelihoods, (p) => Math.log(Math.max(p, floor))) });
@@ -308,8 +316,7 @@ export class PhaseFilter {
   private changePoint(from: string, to: string, nowMs: number): number {
     const a = this.phaseIndex(from);
     const b = this.phaseIndex(to);
-    // The old phase began at the previous boundary: the new one can only start after it.
-    const frames = this.recent.filter((f) => f.tsMs > this.lastPhaseEventMs);
+    const frames = this.sinceLastChange();
     if (frames.length === 0) return nowMs;
     let after = 0;
     for (const f of frames) after += f.ll[b]!;
