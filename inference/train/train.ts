@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   if (hardFraction > 0) log(`hard frames (wrong, away from a change): ${hard.length}`);
   if (values.from !== undefined)
     log(
-      `starting from ${values.from}: validation frame accuracy ${((await accuracy(model, val)) * 100).toFixed(1)} %`,
+      `starting from ${values.from}: validation frame accuracy ${((await frameAccuracy(model, val)) * 100).toFixed(1)} %`,
     );
   const optimizer = tf.train.adam(baseLr);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       lossSum += r[0]!;
       tf.dispose([x!, y!]);
     }
-    const acc = await accuracy(model, val);
+    const acc = await frameAccuracy(model, val);
     log(
       `epoch ${epoch + 1}/${epochs}: loss ${(lossSum / steps).toFixed(4)}, validation frame accuracy ${(acc * 100).toFixed(1)} % (${sec(te)} s)`,
     );
@@ -370,7 +370,8 @@ async function hardFrames(model: tf.LayersModel, videos: readonly LabelledFrames
   return wrong;
 }
 
-async function accuracy(model: tf.LayersModel, videos: LabelledFrames[]): Promise<number> {
+/** Share of the frames whose most likely class is their label. */
+export async function frameAccuracy(model: tf.LayersModel, videos: LabelledFrames[]): Promise<number> {
   let correct = 0;
   let total = 0;
   await predictFrames(
