@@ -1,10 +1,16 @@
 import type { AnalysisFrame } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../daemon/log.js';
-import { PhaseFilter, type PhaseFilterOptions } from './filter/phase-filter.js';
+import {
+  type FilterModel,
+  type FilterState,
+  PhaseFilter,
+  type PhaseFilterOptions,
+} from './filter/phase-filter.js';
 import type { BackendName } from './runtime/backend.js';
 import { type ClassifiedFrame, InferenceRuntime, type RuntimeOptions } from './runtime/inference-runtime.js';
 import type { WorkerModelInfo } from './runtime/protocol.js';
+import { buildTimeline, type Timeline } from './timeline.js';
 import type { FrameResult, ModelInfo, PhaseEvent } from './types.js';
 
 export interface PipelineSinks {
@@ -69,7 +75,7 @@ export function toModelInfo(m: WorkerModelInfo, backend: string): ModelInfo {
  */
 export class PhasePipeline {
   readonly runtime: InferenceRuntime;
-  private readonly filters = new Map<string, PhaseFilter>();
+  private readonly filters = new Map<string, SourceFilter>();
   private model: WorkerModelInfo | undefined;
 
   constructor(
@@ -111,25 +117,86 @@ export class PhasePipeline {
     const m = this.model!;
     let filter = this.filters.get(r.frame.source);
     if (!filter) {
-      filter = new PhaseFilter(r.frame.source, { ...m, version: m.version }, filterOptions(this.config));
+      filter = new SourceFilter(r.frame.source, m, this.config);
       this.filters.set(r.frame.source, filter);
     }
-    const events = filter.update(r.frame.tsMs, r.probabilities);
+    const { frame, events } = filter.push(r.frame.seq, r.frame.tsMs, r.probabilities, r.latencyMs);
     for (const e of events) this.sinks.phase(e);
-    const s = filter.state();
+    this.sinks.frame(frame);
+  }
+}
+
+/**
+ * One source's temporal filter and the frame results it yields. The filter sees the
+ * probabilities exactly as the frame result carries them (four decimals), so frame results
+ * recorded from any run can be filtered again offline to the same timeline (`filterRecorded`).
+ */
+export class SourceFilter {
+  private readonly filter: PhaseFilter;
+
+  constructor(
+    private readonly source: string,
+    private readonly model: FilterModel,
+    config: InferenceConfig,
+  ) {
+    this.filter = new PhaseFilter(source, model, filterOptions(config));
+  }
+
+  push(
+    seq: number,
+    tsMs: number,
+    scores: ArrayLike<number>,
+    latencyMs: number,
+  ): { frame: FrameResult; events: PhaseEvent[] } {
+    const probabilities = Array.from(scores, round4);
+    const events = this.filter.update(tsMs, probabilities);
+    const s = this.filter.state();
     let best = 0;
-    for (let i = 1; i < r.probabilities.length; i++)
-      if (r.probabilities[i]! > r.probabilities[best]!) best = i;
-    this.sinks.frame({
-      source: r.frame.source,
-      seq: r.frame.seq,
-      tsMs: r.frame.tsMs,
-      probabilities: Array.from(r.probabilities, (p) => Math.round(p * 10000) / 10000),
-      rawClass: m.classes[best]!,
+    for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;
+    const frame: FrameResult = {
+      source: this.source,
+      seq,
+      tsMs,
+      probabilities,
+      rawClass: this.model.classes[best]!,
       filteredPhase: s.phase,
       outOfBody: s.outOfBody,
-      confidence: Math.round(s.confidence * 10000) / 10000,
-      latencyMs: Math.round(r.latencyMs * 100) / 100,
-    });
+      confidence: round4(s.confidence),
+      latencyMs: Math.round(latencyMs * 100) / 100,
+    };
+    return { frame, events };
   }
+
+  state(): FilterState {
+    return this.filter.state();
+  }
+}
+
+/** A frame result as recorded for filtering again: capture time, sequence number, class probabilities. */
+export type RecordedScore = readonly [tsMs: number, seq: number, probabilities: readonly number[]];
+
+/**
+ * Runs recorded per-frame class probabilities through the same filter stage as the live
+ * pipeline: the frames, events and timeline a replay of the video would give with this
+ * inference config, without decoding or classifying again.
+ */
+export function filterRecorded(
+  model: FilterModel,
+  config: InferenceConfig,
+  scores: readonly RecordedScore[],
+  source = 'replay',
+): { frames: FrameResult[]; events: PhaseEvent[]; timeline: Timeline } {
+  const filter = new SourceFilter(source, model, config);
+  const frames: FrameResult[] = [];
+  const events: PhaseEvent[] = [];
+  for (const [tsMs, seq, probabilities] of scores) {
+    const r = filter.push(seq, tsMs, probabilities, 0);
+    frames.push(r.frame);
+    events.push(...r.events);
+  }
+  return { frames, events, timeline: buildTimeline(events) };
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
 }
