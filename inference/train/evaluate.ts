@@ -16,7 +16,7 @@ import { type Evaluation, evaluate } from '../evaluation.js';
 import type { ModelManifest } from '../manifest.js';
 import { DEMO_MODEL_DIR } from '../models.js';
 import { MANIFEST_FILE } from '../package-loader.js';
-import { replayVideo } from '../replay.js';
+import { type ReplayResult, replayVideo } from '../replay.js';
 import type { CaseLabels } from '../sim/case-script.js';
 import { generateSurgicalVideo, labelsPathFor } from '../sim/generate.js';
 import { writeManifest } from './write-package.js';
@@ -30,9 +30,27 @@ export async function scoreReplay(
   config: Config,
   log: Logger,
 ): Promise<Evaluation> {
+  return (await replayAndScore(video, modelDir, config, log)).evaluation;
+}
+
+/** scoreReplay, keeping the replay and the labels it was scored against. */
+export async function replayAndScore(
+  video: string,
+  modelDir: string,
+  config: Config,
+  log: Logger,
+): Promise<{ evaluation: Evaluation; replay: ReplayResult; labels: CaseLabels }> {
   const labels = JSON.parse(readFileSync(labelsPathFor(video), 'utf8')) as CaseLabels;
-  const r = await replayVideo({ video, modelDir, config, log });
-  return evaluate(r.frames, r.timeline, labels, r.model.classes, r.model.outOfBodyClass ?? 'out_of_body');
+  const replay = await replayVideo({ video, modelDir, config, log });
+  const { classes, outOfBodyClass } = replay.model;
+  const evaluation = evaluate(
+    replay.frames,
+    replay.timeline,
+    labels,
+    classes,
+    outOfBodyClass ?? 'out_of_body',
+  );
+  return { evaluation, replay, labels };
 }
 
 async function main(): Promise<void> {

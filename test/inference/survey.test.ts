@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseSeeds } from '../../inference/train/dataset.js';
 import { EVALUATION_SEEDS } from '../../inference/train/evaluate.js';
 import { REFIT_SPECS } from '../../inference/train/refit.js';
-import { SURVEY_CASES } from '../../inference/train/survey.js';
+import { type RecordedCase, recordedCasePath, SURVEY_CASES } from '../../inference/train/survey.js';
 import { TRAIN_SEEDS, VALIDATION_SEEDS } from '../../inference/train/train.js';
 import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
 
@@ -26,6 +28,72 @@ describe('the unseen-case survey', () => {
     expect(() => parseSeeds('9101-')).toThrow('"9101-" is not a seed or a range like 9101-9115');
     expect(() => parseSeeds('9105-9101')).toThrow('range "9105-9101" ends before it starts');
   });
+});
+
+describe('the survey on recorded scores', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orsight-survey-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const survey = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        TSX,
+        join(ROOT, 'inference', 'train', 'survey.ts'),
+        '--seeds',
+        '9731',
+        '--minutes',
+        '1',
+        ...args,
+      ],
+      { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', timeout: 120_000 },
+    );
+  const rows = (r: ReturnType<typeof survey>) => {
+    expect(r.status, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { rows: Array<Record<string, unknown>> }).rows;
+  };
+
+  it('filters recorded scores again to the figures of the replay that recorded them, with any config', () => {
+    const rec = join(dir, 'rec');
+    const replayed = rows(survey('--cache', join(dir, 'videos'), '--record', rec, '--json'));
+    const refiltered = rows(survey('--scores', rec, '--json'));
+    expect(refiltered).toEqual(replayed);
+    expect(replayed[0]!.transitions).toBeGreaterThan(2);
+
+    // The filter settings come from --config: a 30 s hysteresis misses the short phases.
+    writeFileSync(join(dir, 'slow.yaml'), 'inference:\n  min_phase_duration_s: 30\n');
+    const slow = rows(survey('--scores', rec, '--config', join(dir, 'slow.yaml'), '--json'));
+    expect(slow[0]!.missedTransitions).toBeGreaterThan(replayed[0]!.missedTransitions as number);
+    expect(slow[0]!.rawAccuracy).toBe(replayed[0]!.rawAccuracy);
+  }, 180_000);
+
+  it('refuses missing, mismatched and contradictory input, saying what to do', () => {
+    const rec = join(dir, 'rec');
+    const empty = survey('--scores', join(dir, 'none'));
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('no recorded scores for seed 9731 (1 min)');
+    expect(empty.stderr).toContain(`record them with --record ${join(dir, 'none')}`);
+
+    const other = join(dir, 'other');
+    const c = JSON.parse(readFileSync(recordedCasePath(rec, 9731, 1), 'utf8')) as RecordedCase;
+    c.model.version = '0.0.1';
+    mkdirSync(other);
+    writeFileSync(recordedCasePath(other, 9731, 1), JSON.stringify(c));
+    const stale = survey('--scores', other);
+    expect(stale.status).toBe(2);
+    expect(stale.stderr).toMatch(
+      /was recorded with model \S+ 0\.0\.1, not \S+ \d+\.\d+\.\d+: record it again/,
+    );
+
+    const both = survey('--scores', rec, '--record', rec);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--record and --scores exclude each other');
+
+    writeFileSync(join(dir, 'bad.yaml'), 'inference:\n  min_phase_duration_s: -3\n');
+    const bad = survey('--scores', rec, '--config', join(dir, 'bad.yaml'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('inference.min_phase_duration_s (line 2): must be >= 0');
+  }, 60_000);
 });
 
 describe('the training script', () => {
