@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { type Config, loadConfig } from '../../config/index.js';
+import { type Config, ConfigError, loadConfig } from '../../config/index.js';
 import { ROOT } from '../../daemon/paths.js';
 import { type Evaluation, evaluate, targetShortfalls } from '../evaluation.js';
 import type { ModelManifest } from '../manifest.js';
@@ -206,7 +206,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     await main();
   } catch (err) {
-    process.stderr.write(`[survey] ${(err as Error).message}\n`);
+    const where = err instanceof ConfigError && err.file ? `config ${err.file}: ` : '';
+    process.stderr.write(`[survey] ${where}${(err as Error).message}\n`);
     process.exit(2);
   }
 }

@@ -92,7 +92,9 @@ describe('the survey on recorded scores', () => {
     writeFileSync(join(dir, 'bad.yaml'), 'inference:\n  min_phase_duration_s: -3\n');
     const bad = survey('--scores', rec, '--config', join(dir, 'bad.yaml'));
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('inference.min_phase_duration_s (line 2): must be >= 0');
+    expect(bad.stderr).toContain(
+      `config ${join(dir, 'bad.yaml')}: inference.min_phase_duration_s (line 2): must be >= 0`,
+    );
   }, 60_000);
 });
 
