@@ -45,7 +45,8 @@ export interface RecordedCase {
   version: 1;
   seed: number;
   minutes: number;
-  model: { name: string; version: string };
+  /** The package that scored the frames: name, version and the sha256 of each of its files. */
+  model: { name: string; version: string; files: Record<string, string> };
   labels: CaseLabels;
   scores: RecordedScore[];
 }
@@ -87,11 +88,20 @@ export function readRecordedCase(
     );
   if (c.seed !== seed || c.minutes !== minutes)
     throw new Error(`${file} holds seed ${c.seed} (${c.minutes} min), not seed ${seed} (${minutes} min)`);
-  if (c.model.name !== model.name || c.model.version !== model.version)
+  const again = 'record it again with this --model';
+  if (c.model?.name !== model.name || c.model.version !== model.version)
     throw new Error(
-      `${file} was recorded with model ${c.model.name} ${c.model.version}, not ${model.name} ${model.version}: record it again with this --model`,
+      `${file} was recorded with model ${c.model?.name} ${c.model?.version}, not ${model.name} ${model.version}: ${again}`,
+    );
+  if (JSON.stringify(sorted(c.model.files)) !== JSON.stringify(sorted(model.files)))
+    throw new Error(
+      `${file} was recorded with other files of model ${model.name} ${model.version} (their sha256 differ): ${again}`,
     );
   return c;
+}
+
+function sorted(files: Record<string, string> | undefined): Array<[string, string]> {
+  return Object.entries(files ?? {}).sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** Scores one case: a replay through the live path (and its record, with recordDir), or its recorded scores filtered again. */
@@ -128,7 +138,7 @@ async function scoreCase(
       version: 1,
       seed,
       minutes,
-      model: { name: replay.model.name, version: replay.model.version },
+      model: { name: manifest.name, version: manifest.version, files: manifest.files },
       labels,
       scores: replay.frames.map((f) => [f.tsMs, f.seq, f.probabilities]),
     };

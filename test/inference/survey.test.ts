@@ -85,6 +85,15 @@ describe('the survey on recorded scores', () => {
       /was recorded with model \S+ 0\.0\.1, not \S+ \d+\.\d+\.\d+: record it again/,
     );
 
+    c.model.version = JSON.parse(readFileSync(recordedCasePath(rec, 9731, 1), 'utf8')).model.version;
+    c.model.files['weights.bin'] = '0'.repeat(64);
+    writeFileSync(recordedCasePath(other, 9731, 1), JSON.stringify(c));
+    const retrained = survey('--scores', other);
+    expect(retrained.status).toBe(2);
+    expect(retrained.stderr).toMatch(
+      /was recorded with other files of model .* \(their sha256 differ\): record it again/,
+    );
+
     const both = survey('--scores', rec, '--record', rec);
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('--record and --scores exclude each other');
