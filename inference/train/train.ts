@@ -149,10 +149,8 @@ async function main(): Promise<void> {
   const byClass = classes.map((_, c) => [...labels.keys()].filter((i) => labels[i] === c));
   const classWeights = counts.map((n) => (n > 0 ? n ** 0.5 : 0));
   const rng = new Rng(seed);
-  const model =
-    values.from === undefined
-      ? buildDemoModel(DEMO_INPUT.width, classes.length, seed)
-      : await loadWeightsOf(values.from, classes);
+  const from = values.from === undefined ? undefined : await loadWeightsOf(values.from, classes);
+  const model = from?.model ?? buildDemoModel(DEMO_INPUT.width, classes.length, seed);
   const hard = hardFraction > 0 ? await hardFrames(model, train) : [];
   if (hardFraction > 0) log(`hard frames (wrong, away from a change): ${hard.length}`);
   if (values.from !== undefined)
@@ -239,9 +237,9 @@ async function main(): Promise<void> {
       caseMinutes: minutes,
       backend: choice.backend,
       trainSeeds,
-      ...(values.from === undefined
+      ...(from === undefined
         ? {}
-        : { startedFrom: values.from, learningRate: baseLr, hardFraction, hardFrames: hard.length }),
+        : { startedFrom: from.startedFrom, learningRate: baseLr, hardFraction, hardFrames: hard.length }),
       validationSeeds: VALIDATION_SEEDS,
       trainFrames: frames.length,
       validationFrameAccuracy: Math.round(valAcc * 10000) / 10000,
@@ -324,14 +322,25 @@ export async function predictFrames(
 }
 
 /** The layers model of a package, to fine-tune; its classes must be the ones trained here. */
-async function loadWeightsOf(dir: string, classes: readonly string[]): Promise<tf.LayersModel> {
+/**
+ * The package a fine-tune starts from, and what its manifest will say of it: the path alone
+ * would not do, since a shipped package is replaced in place by the model trained from it.
+ */
+async function loadWeightsOf(
+  dir: string,
+  classes: readonly string[],
+): Promise<{ model: tf.LayersModel; startedFrom: Record<string, unknown> }> {
   const pkg = loadModelPackage(dir);
   if (pkg.manifest.classes.join() !== classes.join()) {
     throw new Error(
       `--from ${dir}: its classes (${pkg.manifest.classes.join(', ')}) are not ${classes.join(', ')}`,
     );
   }
-  return tf.loadLayersModel(packageArtifacts(pkg));
+  const { name, version, files } = pkg.manifest;
+  return {
+    model: await tf.loadLayersModel(packageArtifacts(pkg)),
+    startedFrom: { dir, name, version, files },
+  };
 }
 
 /** A frame this close to a change of class (seconds) shows both sides of it: not a hard frame. */
