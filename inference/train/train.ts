@@ -153,9 +153,9 @@ async function main(): Promise<void> {
   const model = from?.model ?? buildDemoModel(DEMO_INPUT.width, classes.length, seed);
   const hard = hardFraction > 0 ? await hardFrames(model, train) : [];
   if (hardFraction > 0) log(`hard frames (wrong, away from a change): ${hard.length}`);
-  if (values.from !== undefined)
+  if (from !== undefined)
     log(
-      `starting from ${values.from}: validation frame accuracy ${((await frameAccuracy(model, val)) * 100).toFixed(1)} %`,
+      `starting from ${from.startedFrom.dir}: validation frame accuracy ${((await frameAccuracy(model, val)) * 100).toFixed(1)} %`,
     );
   const optimizer = tf.train.adam(baseLr);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -321,15 +321,18 @@ export async function predictFrames(
   }
 }
 
-/** The layers model of a package, to fine-tune; its classes must be the ones trained here. */
 /**
- * The package a fine-tune starts from, and what its manifest will say of it: the path alone
- * would not do, since a shipped package is replaced in place by the model trained from it.
+ * The layers model of a package, to fine-tune (its classes must be the ones trained here), and
+ * what the new manifest says of it: the path alone would not do, since a shipped package is
+ * replaced in place by the model trained from it.
  */
-async function loadWeightsOf(
+export async function loadWeightsOf(
   dir: string,
   classes: readonly string[],
-): Promise<{ model: tf.LayersModel; startedFrom: Record<string, unknown> }> {
+): Promise<{
+  model: tf.LayersModel;
+  startedFrom: { dir: string } & Pick<ModelManifest, 'name' | 'version' | 'files'>;
+}> {
   const pkg = loadModelPackage(dir);
   if (pkg.manifest.classes.join() !== classes.join()) {
     throw new Error(

@@ -5,7 +5,7 @@ import { preprocess } from '../../inference/runtime/preprocess.js';
 import { tf } from '../../inference/runtime/tf.js';
 import { Rng } from '../../inference/sim/rng.js';
 import type { LabelledFrames } from '../../inference/train/dataset.js';
-import { predictFrames } from '../../inference/train/train.js';
+import { loadWeightsOf, predictFrames } from '../../inference/train/train.js';
 import { DEMO_MODEL_DIR } from './helpers.js';
 
 describe('training scripts: one pass of a model over whole videos', () => {
@@ -55,4 +55,20 @@ describe('training scripts: one pass of a model over whole videos', () => {
     }
     model.dispose();
   }, 120_000);
+
+  it('a fine-tune names the package it starts from by version and files, and refuses one with other classes', async () => {
+    const { manifest } = loadModelPackage(DEMO_MODEL_DIR);
+    const from = await loadWeightsOf(DEMO_MODEL_DIR, manifest.classes);
+    expect(from.startedFrom).toEqual({
+      dir: DEMO_MODEL_DIR,
+      name: manifest.name,
+      version: manifest.version,
+      files: manifest.files,
+    });
+    expect(from.model.outputs[0]!.shape).toEqual([null, manifest.classes.length]);
+    from.model.dispose();
+    await expect(loadWeightsOf(DEMO_MODEL_DIR, manifest.classes.slice(1))).rejects.toThrow(
+      `--from ${DEMO_MODEL_DIR}: its classes (${manifest.classes.join(', ')}) are not`,
+    );
+  });
 });
