@@ -1,6 +1,6 @@
 /**
  * Issue 4 acceptance on generated cases from seeds never used in training or evaluation
- * (training: 101-126, validation 151-152, manifest evaluation 201-204): through the same
+ * (training: 101-150, validation 151-152, manifest evaluation 201-204): through the same
  * decode → worker → filter code as the live system, with the default configuration.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { EVALUATION_SEEDS } from '../../inference/train/evaluate.js';
 import { TRAIN_SEEDS, VALIDATION_SEEDS } from '../../inference/train/train.js';
 import { runCli } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { DEMO_MODEL_DIR, testConfig } from './helpers.js';
+import { DEMO_MODEL_DIR, shippedTrainSeeds, testConfig } from './helpers.js';
 
 /** 4-minute cases (the phases compressed about tenfold) and one 12-minute case. */
 const CASES = [
@@ -49,10 +49,7 @@ describe('step detection on unseen generated cases', () => {
   it('uses seeds the demo model never saw', () => {
     const used = new Set([...TRAIN_SEEDS, ...VALIDATION_SEEDS, ...EVALUATION_SEEDS]);
     for (const s of SEEDS) expect(used.has(s)).toBe(false);
-    const manifest = JSON.parse(readFileSync(join(DEMO_MODEL_DIR, 'manifest.json'), 'utf8')) as {
-      training: { trainSeeds: number[] };
-    };
-    for (const s of SEEDS) expect(manifest.training.trainSeeds).not.toContain(s);
+    for (const s of SEEDS) expect(shippedTrainSeeds()).not.toContain(s);
   });
 
   const summaryOf = (e: Evaluation) =>

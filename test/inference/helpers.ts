@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.js';
@@ -8,6 +8,14 @@ import { tf } from '../../inference/runtime/tf.js';
 import { writeModelPackage } from '../../inference/train/write-package.js';
 
 export { DEMO_MODEL_DIR };
+
+/** The seeds the shipped demo model was trained on, from its manifest (a fine-tune may go beyond TRAIN_SEEDS). */
+export function shippedTrainSeeds(): number[] {
+  const manifest = JSON.parse(readFileSync(join(DEMO_MODEL_DIR, 'manifest.json'), 'utf8')) as {
+    training: { trainSeeds: number[] };
+  };
+  return manifest.training.trainSeeds;
+}
 
 export const TINY_CLASSES = ['a', 'b', 'c', 'out'];
 export const TINY_SIZE = 16;

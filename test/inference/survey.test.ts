@@ -3,21 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_MODEL_DIR } from '../../inference/models.js';
 import { parseSeeds } from '../../inference/train/dataset.js';
 import { EVALUATION_SEEDS } from '../../inference/train/evaluate.js';
 import { REFIT_SPECS } from '../../inference/train/refit.js';
 import { type RecordedCase, recordedCasePath, SURVEY_CASES } from '../../inference/train/survey.js';
 import { TRAIN_SEEDS, VALIDATION_SEEDS } from '../../inference/train/train.js';
 import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
-
-/** The seeds the shipped demo model was trained on, which a fine-tune may extend beyond TRAIN_SEEDS. */
-function shippedTrainSeeds(): number[] {
-  const manifest = JSON.parse(readFileSync(join(DEMO_MODEL_DIR, 'manifest.json'), 'utf8')) as {
-    training: { trainSeeds: number[] };
-  };
-  return manifest.training.trainSeeds;
-}
+import { shippedTrainSeeds } from './helpers.js';
 
 describe('the unseen-case survey', () => {
   it('uses 60 distinct seeds that no training, refit or evaluation script uses, nor the shipped model', () => {
