@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type BusDaemon, startBusDaemon } from '../cases/fixtures/bus-daemon-client.js';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { freePort, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { type Central, centralDb, startCentral } from './harness.js';
+import { centralDb, useHeadquarters } from './harness.js';
 
 const live = (atMs: number) => ({
   source: 'endoscope',
@@ -54,27 +53,18 @@ function boxRows(dbFile: string) {
 }
 
 describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, across kill -9', () => {
-  let broker: Broker;
-  let central: Central;
+  const hq = useHeadquarters();
   let daemon: BusDaemon | undefined;
-  const centralDir = tempDir('orsight-central-');
 
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    central = await startCentral(broker, centralDir);
-  });
   afterEach(async () => {
     if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) {
       daemon.child.kill('SIGKILL');
       await daemon.exited;
     }
   });
-  afterAll(async () => {
-    await central?.stop();
-  });
 
   const daemonEnv = async (dataDir: string, device: string, extra: Record<string, string> = {}) => {
-    const id = broker.identity(`site-d/${device}`);
+    const id = hq.broker.identity(`site-d/${device}`);
     return {
       ORSIGHT_STORAGE__DATA_DIR: dataDir,
       ORSIGHT_HTTP__PORT: String(await freePort()),
@@ -82,8 +72,8 @@ describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, 
       ORSIGHT_DEVICE__SITE: 'site-d',
       ORSIGHT_DEVICE__ID: device,
       ORSIGHT_SYNC__ENABLED: 'true',
-      ORSIGHT_SYNC__BROKER_URL: broker.url,
-      ORSIGHT_SYNC__CA_FILE: broker.caFile,
+      ORSIGHT_SYNC__BROKER_URL: hq.broker.url,
+      ORSIGHT_SYNC__CA_FILE: hq.broker.caFile,
       ORSIGHT_SYNC__CERT_FILE: id.cert,
       ORSIGHT_SYNC__KEY_FILE: id.key,
       ORSIGHT_SYNC__POLL_INTERVAL_MS: '50',
@@ -99,7 +89,7 @@ describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, 
     const dbFile = join(dataDir, 'orsight.db');
     const env = await daemonEnv(dataDir, 'or-1');
     const hqSegments = () => {
-      const db = centralDb(centralDir);
+      const db = centralDb(hq.centralDir);
       try {
         return db
           .prepare(
@@ -141,17 +131,17 @@ describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, 
     );
 
     const box = boxRows(dbFile);
-    const hq = hqSegments();
-    expect(hq.map((r) => r.record_id)).toEqual(box.segments.map((s) => s.id));
+    const atHq = hqSegments();
+    expect(atHq.map((r) => r.record_id)).toEqual(box.segments.map((s) => s.id));
     for (const s of box.segments) {
-      const p = JSON.parse(hq.find((r) => r.record_id === s.id)!.payload) as {
+      const p = JSON.parse(atHq.find((r) => r.record_id === s.id)!.payload) as {
         phase: string;
         startedAt: number;
         endedAt: number | null;
       };
       expect(p).toMatchObject({ phase: s.phase, startedAt: s.started_at, endedAt: s.ended_at });
     }
-    const db = centralDb(centralDir);
+    const db = centralDb(hq.centralDir);
     const stored = (
       db.prepare(`SELECT count(*) AS n FROM messages WHERE device = 'or-1'`).get() as { n: number }
     ).n;
@@ -202,7 +192,7 @@ describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, 
       .run('rec-0001', caseId, 'endoscope', rel, Date.now(), 10_000, sizeBytes);
     writer.close();
     const chunksAtHq = () => {
-      const db = centralDb(centralDir);
+      const db = centralDb(hq.centralDir);
       try {
         return (
           db.prepare(`SELECT count(*) AS n FROM file_chunks WHERE device = 'or-2'`).get() as { n: number }
@@ -221,7 +211,7 @@ describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, 
     }
     await waitFor(
       () => {
-        const db = centralDb(centralDir);
+        const db = centralDb(hq.centralDir);
         try {
           return (
             (
@@ -237,7 +227,7 @@ describe('the real daemon (buildDaemon) syncs its case engine through SyncPart, 
       60_000,
       'the file complete at headquarters',
     );
-    const db = centralDb(centralDir);
+    const db = centralDb(hq.centralDir);
     const file = db.prepare(`SELECT path, sha256 FROM files WHERE recording_id = 'rec-0001'`).get() as {
       path: string;
       sha256: string;

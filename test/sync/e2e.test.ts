@@ -2,14 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../daemon/bus.js';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   CaseWriter,
-  type Central,
   captureLog,
   caseSynced,
   centralDb,
@@ -17,29 +15,19 @@ import {
   makeBox,
   makeSync,
   openStore,
-  startCentral,
+  useHeadquarters,
 } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)', () => {
-  let broker: Broker;
-  let central: Central;
-  const centralDir = tempDir('orsight-central-');
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    central = await startCentral(broker, centralDir);
-  });
-  afterAll(async () => {
-    await central?.stop();
-  });
+  const hq = useHeadquarters();
 
   it('a case produced on the box arrives complete at headquarters and the box marks it synced', async () => {
     const dataDir = tempDir();
     const store = openStore(dataDir);
     const { log, text } = captureLog();
-    const config = deviceConfig(broker, 'site-a', 'or-1', dataDir, { telemetry_cron: '*/1 * * * * *' });
+    const config = deviceConfig(hq.broker, 'site-a', 'or-1', dataDir, { telemetry_cron: '*/1 * * * * *' });
     const bus = new EventBus(log);
     const part = makeSync(config, store, log, { bus });
     await part.start();
@@ -57,7 +45,7 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
 
       await waitFor(() => caseSynced(store.db, caseId), 30_000, 'case synced');
 
-      const db = centralDb(centralDir);
+      const db = centralDb(hq.centralDir);
       // Records equal: every row the box has arrives with the same content, newest version.
       const segs = store.db
         .prepare(
@@ -117,7 +105,7 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
       db.close();
       const cli = spawnSync(
         join(ROOT, 'bin', 'orsight-central'),
-        ['fleet', '--json', '--data-dir', centralDir],
+        ['fleet', '--json', '--data-dir', hq.centralDir],
         { encoding: 'utf8' },
       );
       expect(cli.status).toBe(0);
@@ -126,7 +114,7 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
       );
       expect(dev).toMatchObject({ site: 'site-a', state: 'online', casesComplete: 1, casesTotal: 1 });
       const api = (await (
-        await fetch(`http://127.0.0.1:${central.httpPort()}/api/devices/site-a/or-1/cases`)
+        await fetch(`http://127.0.0.1:${hq.central.httpPort()}/api/devices/site-a/or-1/cases`)
       ).json()) as { cases: Array<Record<string, unknown>> };
       expect(api.cases).toEqual([expect.objectContaining({ caseId, complete: true, filesComplete: 1 })]);
 
@@ -156,7 +144,7 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
       }
       const telemetry = await waitFor(
         () => {
-          const d = centralDb(centralDir);
+          const d = centralDb(hq.centralDir);
           const t = d.prepare(`SELECT telemetry FROM devices WHERE device = 'or-1'`).get() as
             | { telemetry: string | null }
             | undefined;
@@ -182,9 +170,9 @@ describe('sync end to end (real mosquitto with TLS + ACLs, real orsight-central)
   });
 
   it('a video that changed on disk after it was recorded is not uploaded as the recording; IT sees why', async () => {
-    const box = makeBox(broker, 'site-a', 'or-2');
+    const box = makeBox(hq.broker, 'site-a', 'or-2');
     const centralFileState = (recordingId: string) => {
-      const d = centralDb(centralDir);
+      const d = centralDb(hq.centralDir);
       const f = d.prepare(`SELECT state FROM files WHERE recording_id = ?`).get(recordingId) as
         | { state: string }
         | undefined;

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { type Config, loadConfig } from '../../config/index.js';
 import type { Logger } from '../../daemon/log.js';
 import { Store } from '../../daemon/store/index.js';
 import { SyncPart, type SyncPartDeps } from '../../sync/index.js';
-import type { Broker } from '../helpers/mosquitto.js';
+import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { cleanEnv, ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -362,4 +363,43 @@ export async function startCentral(
 /** Read-only view of central's store for assertions. */
 export function centralDb(dataDir: string): Database.Database {
   return new Database(join(dataDir, 'central.db'), { readonly: true, fileMustExist: true });
+}
+
+/** A describe block's headquarters: a broker and orsight-central on it, both up before its tests. */
+export interface Headquarters {
+  readonly broker: Broker;
+  readonly central: Central;
+  /** Central's data directory (its store is `centralDb(centralDir)`). */
+  readonly centralDir: string;
+}
+
+/**
+ * Starts a broker and orsight-central before the enclosing describe block's tests and stops
+ * central after them (the broker cleans up after itself). Read `broker` and `central` inside
+ * tests or hooks only: they exist once the block's beforeAll has run.
+ */
+export function useHeadquarters(): Headquarters {
+  const centralDir = tempDir('orsight-central-');
+  let broker: Broker | undefined;
+  let central: Central | undefined;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    central = await startCentral(broker, centralDir);
+  });
+  afterAll(async () => {
+    await central?.stop();
+  });
+  const started = <T>(what: string, value: T | undefined): T => {
+    if (value === undefined) throw new Error(`useHeadquarters: ${what} is read before beforeAll started it`);
+    return value;
+  };
+  return {
+    centralDir,
+    get broker() {
+      return started('the broker', broker);
+    },
+    get central() {
+      return started('orsight-central', central);
+    },
+  };
 }

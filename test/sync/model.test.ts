@@ -3,12 +3,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signCommand } from '../../sync/index.js';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { ROOT, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { type Central, captureLog, deviceConfig, makeSync, openStore, startCentral } from './harness.js';
+import { captureLog, deviceConfig, makeSync, openStore, useHeadquarters } from './harness.js';
 
 /** A small package folder: the inference part checks the real manifest; this stand-in marks broken ones. */
 function makePackage(dir: string, version: string, broken = false): string {
@@ -23,24 +22,14 @@ function makePackage(dir: string, version: string, broken = false): string {
 }
 
 describe('model rollout over MQTT: fetched, sha256 and signature verified, activated or rolled back', () => {
-  let broker: Broker;
-  let central: Central;
-  const centralDir = tempDir('orsight-central-');
-  const hq = generateKeyPairSync('ed25519');
-  const hqPem = hq.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    central = await startCentral(broker, centralDir);
-  });
-  afterAll(async () => {
-    await central?.stop();
-  });
+  const hq = useHeadquarters();
+  const hqKeys = generateKeyPairSync('ed25519');
+  const hqPem = hqKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
   const addModel = (pkg: string, version: string) => {
     const r = spawnSync(
       join(ROOT, 'bin', 'orsight-central'),
-      ['model', 'add', '--data-dir', centralDir, '--version', version, pkg],
+      ['model', 'add', '--data-dir', hq.centralDir, '--version', version, pkg],
       { encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(0);
@@ -54,10 +43,10 @@ describe('model rollout over MQTT: fetched, sha256 and signature verified, activ
     const store = openStore(dataDir);
     const { log } = captureLog();
     const activated: string[] = [];
-    const config = deviceConfig(broker, 'site-a', 'or-8', dataDir, {
+    const config = deviceConfig(hq.broker, 'site-a', 'or-8', dataDir, {
       file_chunk_bytes: 8192,
       command_public_keys: [
-        { id: 'hq', public_key: hq.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+        { id: 'hq', public_key: hqKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
       ],
     });
     const part = makeSync(config, store, log, {
@@ -71,11 +60,11 @@ describe('model rollout over MQTT: fetched, sha256 and signature verified, activ
       },
     });
     await part.start();
-    const admin = await mqtt.connectAsync(broker.url, {
+    const admin = await mqtt.connectAsync(hq.broker.url, {
       protocolVersion: 5,
-      ca: readFileSync(broker.caFile),
-      cert: readFileSync(broker.identity('hq-admin').cert),
-      key: readFileSync(broker.identity('hq-admin').key),
+      ca: readFileSync(hq.broker.caFile),
+      cert: readFileSync(hq.broker.identity('hq-admin').cert),
+      key: readFileSync(hq.broker.identity('hq-admin').key),
     });
     try {
       await waitFor(() => part.health().state === 'connected', 10_000, 'box connected');

@@ -1,42 +1,30 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   CaseWriter,
-  type Central,
   captureLog,
   caseSynced,
   centralDb,
   deviceConfig,
   makeSync,
   openStore,
-  startCentral,
+  useHeadquarters,
 } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('broker outage in the middle of a case and of an upload', () => {
-  let broker: Broker;
-  let central: Central;
-  const centralDir = tempDir('orsight-central-');
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    central = await startCentral(broker, centralDir);
-  });
-  afterAll(async () => {
-    await central?.stop();
-  });
+  const hq = useHeadquarters();
 
   it('everything arrives after the broker returns, with no duplicates at headquarters', async () => {
     const dataDir = tempDir();
     const store = openStore(dataDir);
     const { log, text } = captureLog();
     const chunkBytes = 32_768;
-    const config = deviceConfig(broker, 'site-a', 'or-1', dataDir, {
+    const config = deviceConfig(hq.broker, 'site-a', 'or-1', dataDir, {
       file_chunk_bytes: chunkBytes,
       file_chunk_window: 2,
       upload_rate_bytes_per_s: 400_000,
@@ -57,7 +45,7 @@ describe('broker outage in the middle of a case and of an upload', () => {
         30_000,
         'upload under way',
       );
-      await broker.stop();
+      await hq.broker.stop();
       await waitFor(() => part.health().state === 'connecting', 20_000, 'box to notice the outage');
       // The case goes on while headquarters is unreachable.
       w.segment(caseId, 'dissection');
@@ -66,10 +54,10 @@ describe('broker outage in the middle of a case and of an upload', () => {
       w.segment(caseId, 'closure');
       w.endCase(caseId);
       expect(part.health().detail?.pending).toBeGreaterThan(0);
-      await broker.start();
+      await hq.broker.start();
 
       await waitFor(() => caseSynced(store.db, caseId), 60_000, 'case synced after the outage');
-      const db = centralDb(centralDir);
+      const db = centralDb(hq.centralDir);
       // Every outbox item of the box is stored once at headquarters (by its stable id).
       const boxIds = (
         store.db.prepare(`SELECT id FROM outbox WHERE kind = 'record' AND case_id = ?`).all(caseId) as Array<{

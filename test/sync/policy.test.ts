@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import { describe, expect, it } from 'vitest';
 import { runCli, waitFor } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   CaseWriter,
-  type Central,
   captureLog,
   caseSynced,
   centralDb,
   deviceConfig,
   makeSync,
   openStore,
-  startCentral,
+  useHeadquarters,
 } from './harness.js';
 
 interface DeviceRow {
@@ -20,25 +18,15 @@ interface DeviceRow {
 }
 
 describe('policies: disk policy drops, upload windows, out-of-body video, status and telemetry', () => {
-  let broker: Broker;
-  let central: Central;
-  const centralDir = tempDir('orsight-central-');
+  const hq = useHeadquarters();
   const device = (name: string) => {
-    const db = centralDb(centralDir);
+    const db = centralDb(hq.centralDir);
     const row = db.prepare('SELECT state, telemetry FROM devices WHERE device = ?').get(name) as
       | DeviceRow
       | undefined;
     db.close();
     return row;
   };
-
-  beforeAll(async () => {
-    broker = await startMosquitto();
-    central = await startCentral(broker, centralDir);
-  });
-  afterAll(async () => {
-    await central?.stop();
-  });
 
   it('when the disk policy drops video, it is counted, reported in telemetry and logged', async () => {
     const dataDir = tempDir();
@@ -49,7 +37,7 @@ describe('policies: disk policy drops, upload windows, out-of-body video, status
     w.endCase(caseId);
     const { log, text } = captureLog();
     // More free space demanded than any test disk has: the policy must drop.
-    const config = deviceConfig(broker, 'site-a', 'or-6', dataDir, {
+    const config = deviceConfig(hq.broker, 'site-a', 'or-6', dataDir, {
       disk_min_free_mb: 10_000_000,
       // The upload window is 12 hours away: the video stays pending until the policy drops it.
       upload_windows: [`* ${(new Date().getHours() + 12) % 24} * * *`],
@@ -89,7 +77,9 @@ describe('policies: disk policy drops, upload windows, out-of-body video, status
     const store = openStore(dataDir);
     const { log, text } = captureLog();
     const hour = (new Date().getHours() + 12) % 24;
-    const config = deviceConfig(broker, 'site-a', 'or-7', dataDir, { upload_windows: [`* ${hour} * * *`] });
+    const config = deviceConfig(hq.broker, 'site-a', 'or-7', dataDir, {
+      upload_windows: [`* ${hour} * * *`],
+    });
     const part = makeSync(config, store, log);
     await part.start();
     try {
@@ -116,21 +106,21 @@ describe('policies: disk policy drops, upload windows, out-of-body video, status
         { acked_at: null, dropped_at: null },
         { acked_at: null, dropped_at: null },
       ]);
-      const db = centralDb(centralDir);
+      const db = centralDb(hq.centralDir);
       expect(db.prepare(`SELECT count(*) AS n FROM files WHERE device = 'or-7'`).get()).toEqual({ n: 0 });
       db.close();
       await part.stop();
 
       // The window opens (config change at the next start): the in-body chunk goes, the other is excluded.
       const open = makeSync(
-        deviceConfig(broker, 'site-a', 'or-7', dataDir, { upload_windows: ['* * * * *'] }),
+        deviceConfig(hq.broker, 'site-a', 'or-7', dataDir, { upload_windows: ['* * * * *'] }),
         store,
         log,
       );
       await open.start();
       try {
         await waitFor(() => caseSynced(store.db, caseId), 20_000, 'case synced');
-        const d = centralDb(centralDir);
+        const d = centralDb(hq.centralDir);
         expect(d.prepare(`SELECT recording_id FROM files WHERE device = 'or-7'`).all()).toEqual([
           { recording_id: inBody.id },
         ]);
