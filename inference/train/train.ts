@@ -55,7 +55,8 @@ export const DEMO_FPS = 5;
 /** Case lengths of the shipped model's training and validation cases, cycled over the seeds. */
 export const CASE_MINUTES = [4, 8, 12];
 
-function specFor(seed: number, i: number, minutes: readonly number[]): VideoSpec {
+/** The spec of the i-th case of a list of training seeds: sizes and case lengths cycle over the list. */
+export function specFor(seed: number, i: number, minutes: readonly number[]): VideoSpec {
   const [width, height] = SIZES[i % SIZES.length]!;
   return { seed, minutes: minutes[i % minutes.length]!, width, height, fps: 25 };
 }
