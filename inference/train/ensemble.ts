@@ -21,7 +21,7 @@ import { type LoadedPackage, loadModelPackage } from '../package-loader.js';
 import { selectBackend } from '../runtime/backend.js';
 import { tf } from '../runtime/tf.js';
 import { type LabelledFrames, loadVideoFrames } from './dataset.js';
-import { frameAccuracy, recordedValidationSpecs, sec } from './train.js';
+import { frameAccuracy, recordedTrainSeeds, recordedValidationSpecs, sec } from './train.js';
 import { writeModelPackage } from './write-package.js';
 
 export type Combine = 'logits' | 'mean';
@@ -155,9 +155,9 @@ async function main(): Promise<void> {
   );
 
   const round = (a: number) => Math.round(a * 10000) / 10000;
-  const trainSeeds = [
-    ...new Set(members.flatMap((m) => (m.manifest.training?.trainSeeds as number[] | undefined) ?? [])),
-  ].sort((a, b) => a - b);
+  const trainSeeds = [...new Set(members.flatMap((m) => recordedTrainSeeds(m.manifest)))].sort(
+    (a, b) => a - b,
+  );
   const { files: _files, model: _model, evaluation: _evaluation, boundaryLagS: _lag, ...rest } = first;
   const manifest = await writeModelPackage(values.out!, model, {
     ...rest,

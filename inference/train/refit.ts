@@ -27,7 +27,14 @@ import { selectBackend } from '../runtime/backend.js';
 import { packageArtifacts } from '../runtime/model-runner.js';
 import { tf } from '../runtime/tf.js';
 import { type LabelledFrames, loadVideoFrames, seedRange, type VideoSpec } from './dataset.js';
-import { CASE_MINUTES, predictFrames, recordedValidationSpecs, sec, specFor } from './train.js';
+import {
+  CASE_MINUTES,
+  predictFrames,
+  recordedTrainSeeds,
+  recordedValidationSpecs,
+  sec,
+  specFor,
+} from './train.js';
 import { writeModelPackage } from './write-package.js';
 
 /**
@@ -148,7 +155,7 @@ async function main(): Promise<void> {
       'refit.ts needs a model with an out-of-body class: the generated cases have out-of-body spans',
     );
   }
-  const trained = new Set(Array.isArray(manifest.training?.trainSeeds) ? manifest.training.trainSeeds : []);
+  const trained = new Set(recordedTrainSeeds(manifest));
   const overlap = REFIT_SPECS.map((s) => s.seed).filter((s) => trained.has(s));
   if (overlap.length > 0) {
     throw new Error(

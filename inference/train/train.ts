@@ -77,6 +77,12 @@ export function recordedValidationSpecs(manifest: ModelManifest): VideoSpec[] {
   );
 }
 
+/** The seeds a model's manifest says it trained on (none when it does not say, or not as numbers). */
+export function recordedTrainSeeds(manifest: ModelManifest): number[] {
+  const recorded = manifest.training?.trainSeeds;
+  return Array.isArray(recorded) && recorded.every((s) => typeof s === 'number') ? recorded : [];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
