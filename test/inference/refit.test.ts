@@ -1,7 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEMO_MODEL_DIR } from '../../inference/models.js';
 import { tf } from '../../inference/runtime/tf.js';
 import { Rng } from '../../inference/sim/rng.js';
-import { fitSoftmax } from '../../inference/train/refit.js';
+import { fitSoftmax, REFIT_SPECS } from '../../inference/train/refit.js';
+import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
 
 describe('refit: the output layer as a softmax regression with the classes weighted equally', () => {
   it('moves a layer that favours the common class to one that finds the rare ones too', async () => {
@@ -44,4 +50,29 @@ describe('refit: the output layer as a softmax regression with the classes weigh
     for (const r of after) expect(r).toBeGreaterThan(0.8);
     expect(loss).toBeLessThan(0.5);
   }, 60_000);
+
+  it('refuses a model that trained on a refit case, before any work, and leaves its package as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orsight-refit-'));
+    try {
+      const pkg = join(dir, 'model');
+      cpSync(DEMO_MODEL_DIR, pkg, { recursive: true });
+      const manifestPath = join(pkg, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      const refitSeed = REFIT_SPECS[0]!.seed;
+      manifest.training.trainSeeds = [...manifest.training.trainSeeds, refitSeed];
+      writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+      const before = readFileSync(join(pkg, 'weights.bin'));
+      const r = spawnSync(
+        process.execPath,
+        ['--import', TSX, join(ROOT, 'inference', 'train', 'refit.ts'), '--model', pkg],
+        { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`trained on seeds ${refitSeed}, which are refit cases`);
+      expect(readFileSync(join(pkg, 'weights.bin')).equals(before)).toBe(true);
+      expect(JSON.parse(readFileSync(manifestPath, 'utf8'))).toEqual(manifest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
