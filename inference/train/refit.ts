@@ -207,7 +207,13 @@ async function main(): Promise<void> {
         caseMinutes: REFIT_SPECS.map((s) => s.minutes),
         frames: y.length,
         classWeights: 'equal',
-        startedFrom: 'its own output layer',
+        // The package this was (its output layer the starting point): it is replaced in place.
+        startedFrom: {
+          dir: values.model!,
+          name: manifest.name,
+          version: manifest.version,
+          files: manifest.files,
+        },
         l2: L2,
         steps: STEPS,
         loss: round(loss),
