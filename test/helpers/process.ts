@@ -8,15 +8,24 @@ export { ROOT };
 /** tsx's loader, for `node --import` of a TypeScript entry in a child process. */
 export const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
+/** Runs a TypeScript entry (a path under the repository) to completion in a child Node process. */
+export function runTsx(
+  entry: string,
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+) {
+  return spawnSync(process.execPath, ['--import', TSX, join(ROOT, entry), ...args], {
+    cwd: ROOT,
+    env: { ...cleanEnv(), ...o.env },
+    encoding: 'utf8',
+    timeout: o.timeoutMs ?? 60_000,
+    input: o.input,
+  });
+}
+
 /** Runs `orsight <args>` to completion; `input` goes to its stdin (a password, say). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, input?: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'daemon', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...cleanEnv(), ...env },
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    input,
-  });
+  const r = runTsx(join('daemon', 'cli.ts'), args, { env, timeoutMs, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 

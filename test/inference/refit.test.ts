@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { DEMO_MODEL_DIR } from '../../inference/models.js';
 import { tf } from '../../inference/runtime/tf.js';
 import { Rng } from '../../inference/sim/rng.js';
 import { fitSoftmax, REFIT_SPECS } from '../../inference/train/refit.js';
-import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
+import { runTsx } from '../helpers/process.js';
 
 describe('refit: the output layer as a softmax regression with the classes weighted equally', () => {
   it('moves a layer that favours the common class to one that finds the rare ones too', async () => {
@@ -62,11 +61,7 @@ describe('refit: the output layer as a softmax regression with the classes weigh
       manifest.training.trainSeeds = [...manifest.training.trainSeeds, refitSeed];
       writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
       const before = readFileSync(join(pkg, 'weights.bin'));
-      const r = spawnSync(
-        process.execPath,
-        ['--import', TSX, join(ROOT, 'inference', 'train', 'refit.ts'), '--model', pkg],
-        { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', timeout: 120_000 },
-      );
+      const r = runTsx(join('inference', 'train', 'refit.ts'), ['--model', pkg], { timeoutMs: 120_000 });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(`trained on seeds ${refitSeed}, which are refit cases`);
       expect(readFileSync(join(pkg, 'weights.bin')).equals(before)).toBe(true);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { EVALUATION_SEEDS } from '../../inference/train/evaluate.js';
 import { REFIT_SPECS } from '../../inference/train/refit.js';
 import { type RecordedCase, recordedCasePath, SURVEY_CASES } from '../../inference/train/survey.js';
 import { TRAIN_SEEDS, VALIDATION_SEEDS } from '../../inference/train/train.js';
-import { cleanEnv, ROOT, TSX } from '../helpers/process.js';
+import { runTsx } from '../helpers/process.js';
 import { shippedTrainSeeds } from './helpers.js';
 
 describe('the unseen-case survey', () => {
@@ -36,20 +35,9 @@ describe('the survey on recorded scores', () => {
   const dir = mkdtempSync(join(tmpdir(), 'orsight-survey-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const survey = (...args: string[]) =>
-    spawnSync(
-      process.execPath,
-      [
-        '--import',
-        TSX,
-        join(ROOT, 'inference', 'train', 'survey.ts'),
-        '--seeds',
-        '9731',
-        '--minutes',
-        '1',
-        ...args,
-      ],
-      { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', timeout: 120_000 },
-    );
+    runTsx(join('inference', 'train', 'survey.ts'), ['--seeds', '9731', '--minutes', '1', ...args], {
+      timeoutMs: 120_000,
+    });
   const rows = (r: ReturnType<typeof survey>) => {
     expect(r.status, r.stderr).toBe(0);
     return (JSON.parse(r.stdout) as { rows: Array<Record<string, unknown>> }).rows;
@@ -111,13 +99,7 @@ describe('the survey on recorded scores', () => {
 
 describe('the training script', () => {
   it('refuses bad options before it generates or trains anything, naming the option', () => {
-    const train = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'inference', 'train', 'train.ts'), ...args], {
-        cwd: ROOT,
-        env: cleanEnv(),
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+    const train = (...args: string[]) => runTsx(join('inference', 'train', 'train.ts'), args);
     for (const [args, message] of [
       [['--hard-fraction', '0.3'], '--hard-fraction needs --from'],
       [['--from', 'x', '--hard-fraction', '1'], '--hard-fraction must be at least 0 and below 1, not "1"'],
