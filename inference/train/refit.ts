@@ -29,6 +29,7 @@ import { tf } from '../runtime/tf.js';
 import { type LabelledFrames, loadVideoFrames, seedRange, type VideoSpec } from './dataset.js';
 import {
   CASE_MINUTES,
+  packageRef,
   predictFrames,
   recordedTrainSeeds,
   recordedValidationSpecs,
@@ -208,12 +209,7 @@ async function main(): Promise<void> {
         frames: y.length,
         classWeights: 'equal',
         // The package this was (its output layer the starting point): it is replaced in place.
-        startedFrom: {
-          dir: values.model!,
-          name: manifest.name,
-          version: manifest.version,
-          files: manifest.files,
-        },
+        startedFrom: packageRef(values.model!, manifest),
         l2: L2,
         steps: STEPS,
         loss: round(loss),

@@ -328,6 +328,13 @@ export async function predictFrames(
   }
 }
 
+/** A package by path, name, version and the sha256 of its files: what a model was made from. */
+export type PackageRef = { dir: string } & Pick<ModelManifest, 'name' | 'version' | 'files'>;
+
+export function packageRef(dir: string, { name, version, files }: ModelManifest): PackageRef {
+  return { dir, name, version, files };
+}
+
 /**
  * The layers model of a package, to fine-tune (its classes must be the ones trained here), and
  * what the new manifest says of it: the path alone would not do, since a shipped package is
@@ -338,7 +345,7 @@ export async function loadWeightsOf(
   classes: readonly string[],
 ): Promise<{
   model: tf.LayersModel;
-  startedFrom: { dir: string } & Pick<ModelManifest, 'name' | 'version' | 'files'>;
+  startedFrom: PackageRef;
 }> {
   const pkg = loadModelPackage(dir);
   if (pkg.manifest.classes.join() !== classes.join()) {
@@ -346,10 +353,9 @@ export async function loadWeightsOf(
       `--from ${dir}: its classes (${pkg.manifest.classes.join(', ')}) are not ${classes.join(', ')}`,
     );
   }
-  const { name, version, files } = pkg.manifest;
   return {
     model: await tf.loadLayersModel(packageArtifacts(pkg)),
-    startedFrom: { dir, name, version, files },
+    startedFrom: packageRef(dir, pkg.manifest),
   };
 }
 
